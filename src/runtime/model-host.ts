@@ -1,0 +1,81 @@
+/**
+ * Loads models by catalogue id onto the first backend of their manifest that starts, and runs
+ * them. One ModelHost lives in each inference worker. When no backend starts, the error names
+ * every backend tried and why.
+ */
+import { manifest, resolveModelFile, type ModelManifest } from './catalogue.js';
+import type { Backend, LoadedModel } from './backends/backend.js';
+import { TfjsWasmBackend } from './backends/tfjs-wasm.js';
+import { OnnxBackend } from './backends/onnx.js';
+import type { Feeds, TensorData } from './tensor.js';
+
+export interface HostOptions {
+  intraOpThreads: number;
+}
+
+type BackendFactory = (o: HostOptions) => Backend;
+const BACKENDS: Readonly<Record<string, BackendFactory>> = Object.freeze({
+  'tfjs-wasm': () => new TfjsWasmBackend(),
+  onnx: (o) => new OnnxBackend(o.intraOpThreads),
+});
+
+interface Loaded {
+  backend: Backend;
+  model: LoadedModel;
+  loadMs: number;
+}
+
+export class ModelHost {
+  private readonly backends = new Map<string, Promise<Backend>>();
+  private readonly models = new Map<string, Promise<Loaded>>();
+
+  constructor(private readonly options: HostOptions) {}
+
+  private backend(name: string): Promise<Backend> {
+    let b = this.backends.get(name);
+    if (!b) {
+      const factory = BACKENDS[name];
+      if (!factory) return Promise.reject(new Error(`unknown backend '${name}'`));
+      const backend = factory(this.options);
+      b = backend.init().then(() => backend);
+      this.backends.set(name, b);
+    }
+    return b;
+  }
+
+  load(id: string): Promise<Loaded> {
+    let p = this.models.get(id);
+    if (!p) {
+      p = this.loadFresh(manifest(id));
+      this.models.set(id, p);
+      p.catch(() => this.models.delete(id));
+    }
+    return p;
+  }
+
+  private async loadFresh(m: ModelManifest): Promise<Loaded> {
+    const file = resolveModelFile(m);
+    const failures: string[] = [];
+    for (const name of m.backends) {
+      try {
+        const backend = await this.backend(name);
+        const t0 = performance.now();
+        const model = await backend.load(m, file);
+        return { backend, model, loadMs: performance.now() - t0 };
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    throw new Error(`model '${m.id}' could not be loaded on any backend (${failures.join('; ')})`);
+  }
+
+  async run(id: string, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
+    const { model } = await this.load(id);
+    return model.run(feeds, outputs);
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.models.values()) (await p.catch(() => undefined))?.model.dispose();
+    this.models.clear();
+  }
+}

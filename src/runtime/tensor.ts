@@ -1,0 +1,12 @@
+/** Plain tensors that cross the worker boundary (transferable typed arrays, no library types). */
+export type DType = 'float32' | 'int32';
+
+export interface TensorData {
+  type: DType;
+  dims: number[];
+  data: Float32Array | Int32Array;
+}
+
+export const float32 = (data: Float32Array, dims: number[]): TensorData => ({ type: 'float32', dims, data });
+
+export type Feeds = Record<string, TensorData>;

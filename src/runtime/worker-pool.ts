@@ -1,0 +1,136 @@
+/**
+ * A pool of inference worker threads, one per core by default, so the HTTP thread never blocks
+ * on a model. Each request goes to the least busy worker; models load lazily in each worker and
+ * their state is reported for /health.
+ */
+import { Worker } from 'node:worker_threads';
+import { CATALOGUE, manifest } from './catalogue.js';
+import type { Feeds, TensorData } from './tensor.js';
+import type { WorkerReply, WorkerRequest, WorkerOptions } from './worker-protocol.js';
+
+export interface ModelRuntime {
+  run(model: string, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>>;
+  warmUp(models: string[]): Promise<void>;
+  health(): ModelHealth[];
+  close(): Promise<void>;
+}
+
+export interface ModelHealth {
+  id: string;
+  task: string;
+  version: string;
+  licence: string;
+  state: 'not-loaded' | 'loading' | 'ready' | 'failed';
+  backend?: string;
+  backendInfo?: string;
+  loadMs?: number;
+  error?: string;
+  runs: number;
+}
+
+interface Pending {
+  resolve: (r: WorkerReply) => void;
+  reject: (e: Error) => void;
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  inFlight = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private dead?: Error;
+
+  constructor(options: WorkerOptions) {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
+    this.worker.on('message', (reply: WorkerReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      this.inFlight--;
+      p.resolve(reply);
+    });
+    const fail = (err: Error) => {
+      this.dead = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`inference worker exited with code ${code}`)));
+  }
+
+  send(req: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    this.inFlight++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+}
+
+export interface PoolOptions {
+  workers: number;
+  intraOpThreads: number;
+}
+
+export class WorkerPool implements ModelRuntime {
+  private readonly workers: PoolWorker[];
+  private readonly state = new Map<string, ModelHealth>();
+
+  constructor(readonly options: PoolOptions) {
+    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads }));
+    for (const m of CATALOGUE) this.state.set(m.id, { id: m.id, task: m.task, version: m.version, licence: m.licence, state: 'not-loaded', runs: 0 });
+  }
+
+  private pick(): PoolWorker {
+    return this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+  }
+
+  private record(model: string, reply: WorkerReply) {
+    const h = this.state.get(model)!;
+    if (reply.ok) {
+      if (reply.loaded) Object.assign(h, { state: 'ready', error: undefined, ...reply.loaded });
+      if (reply.outputs) {
+        h.runs++;
+        if (h.state !== 'ready') h.state = 'ready';
+      }
+    } else {
+      Object.assign(h, { state: 'failed', error: reply.error });
+    }
+  }
+
+  /** Loads each model in every worker and runs nothing; /health shows the result. */
+  async warmUp(models: string[]): Promise<void> {
+    await Promise.all(
+      models.map(async (id) => {
+        manifest(id);
+        const h = this.state.get(id)!;
+        if (h.state === 'not-loaded') h.state = 'loading';
+        const replies = await Promise.all(this.workers.map((w) => w.send({ kind: 'load', model: id })));
+        for (const r of replies) this.record(id, r);
+        const bad = replies.find((r) => !r.ok);
+        if (bad && !bad.ok) throw new Error(bad.error);
+      }),
+    );
+  }
+
+  async run(model: string, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
+    const h = this.state.get(model);
+    if (!h) manifest(model);
+    if (h && h.state === 'not-loaded') h.state = 'loading';
+    const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
+    const reply = await this.pick().send({ kind: 'run', model, feeds, outputs }, transfer);
+    this.record(model, reply);
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.outputs!;
+  }
+
+  health(): ModelHealth[] {
+    return [...this.state.values()].map((h) => ({ ...h }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
