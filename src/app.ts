@@ -1,0 +1,79 @@
+/**
+ * The composition root: builds the stores, the model runtime and the services from a Config,
+ * and serves them. Everything with a lifecycle is closed by `close()`.
+ */
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { SqliteMetadataStore } from './stores/sqlite.js';
+import { FsBlobStore } from './stores/fs-blobs.js';
+import { WorkerPool } from './runtime/worker-pool.js';
+import { manifest } from './runtime/catalogue.js';
+import { DETECTORS } from './vision/detect-objects.js';
+import { ImageSource } from './services/image-source.js';
+import { LabelsService } from './services/labels.js';
+import type { Services } from './services/services.js';
+import { createAwsJsonHandler } from './edge/aws-json.js';
+import { createS3Handler } from './edge/s3/handler.js';
+import { createHttpServer } from './edge/http-server.js';
+import { healthReport } from './edge/health.js';
+
+export interface Argus {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Builds the services without a server (the CLI's in-process path uses this). */
+export function buildServices(config: Config) {
+  mkdirSync(config.dataDir, { recursive: true });
+  const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads });
+  const detector = DETECTORS[config.objectModel]!;
+  const services: Services = {
+    images: new ImageSource(metadata.buckets, blobs),
+    labels: new LabelsService(runtime, detector, manifest(detector.model).version),
+    runtime,
+  };
+  return {
+    metadata,
+    blobs,
+    services,
+    async close() {
+      await runtime.close();
+      metadata.close();
+    },
+  };
+}
+
+export async function startArgus(config: Config): Promise<Argus> {
+  const built = buildServices(config);
+  const startedAt = new Date();
+  const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+  const server = createHttpServer({
+    rekognition: createAwsJsonHandler(config, built.services),
+    s3: createS3Handler({ buckets: built.metadata.buckets, blobs: built.blobs, secretFor: (id) => secrets.get(id), maxObjectBytes: config.maxObjectBytes }),
+    health: () => healthReport(built.services.runtime, { workers: config.workers, intraOpThreads: config.intraOpThreads, startedAt }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  if (config.warmUp) {
+    // Warm-up failures are reported by /health; requests still try (and fail with the reason).
+    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
+  }
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${config.host}:${port}`,
+    services: built.services,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await built.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/** The `argus` command line. Each command goes through the same operation table as the API. */
+import { parseArgs } from './args.js';
+import { serveCommand } from './serve.js';
+import { detectLabelsCommand } from './detect-labels.js';
+import { keysCommand } from './keys.js';
+
+const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>) => Promise<void> | void; help: string }>> = Object.freeze({
+  serve: { run: serveCommand, help: 'serve [--port 4600] [--host 127.0.0.1] [--data ./data]   start the API, S3 endpoint and /health' },
+  'detect-labels': { run: detectLabelsCommand, help: 'detect-labels <file|s3://bucket/key> [--json] [--min-confidence N] [--max-labels N] [--features GENERAL_LABELS,IMAGE_PROPERTIES]' },
+  keys: { run: keysCommand, help: 'keys [list|create|delete <accessKeyId>]   manage access keys in the data folder' },
+});
+
+async function main(argv: string[]) {
+  const [name, ...rest] = argv;
+  const cmd = name ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    console.log(`usage: argus <command>\n\n${Object.values(COMMANDS).map((c) => `  argus ${c.help}`).join('\n')}`);
+    process.exitCode = name && name !== 'help' && name !== '--help' ? 2 : 0;
+    return;
+  }
+  await cmd.run(parseArgs(rest, ['json']));
+}
+
+main(process.argv.slice(2)).catch((err: Error & { type?: string }) => {
+  console.error(`argus: ${err.type ? `${err.type}: ` : ''}${err.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,99 @@
+/**
+ * Configuration: defaults, then `<dataDir>/argus.json` (or the file named by ARGUS_CONFIG), then
+ * environment variables. Credentials come from the environment, the config file, or a key pair
+ * generated into the data folder on first start.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface Credential {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Region a request may be signed for; undefined accepts any region. */
+  region?: string;
+  credentials: Credential[];
+  /** Where the credentials came from, for the start-up message. */
+  credentialsSource: 'environment' | 'config file' | 'generated' | 'data folder';
+  workers: number;
+  intraOpThreads: number;
+  /** Largest JSON request body (CompareFaces carries two 5 MB images as base64). */
+  maxBodyBytes: number;
+  maxObjectBytes: number;
+  objectModel: 'centernet' | 'nanodet';
+  /** Models loaded at start instead of on first use. */
+  warmUp: boolean;
+}
+
+interface FileConfig extends Partial<Omit<Config, 'credentialsSource'>> {}
+
+const int = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'`);
+  return n;
+};
+
+export function credentialsFile(dataDir: string) {
+  return join(dataDir, 'credentials.json');
+}
+
+/** Generates an AWS-style key pair (AKIA… / 40 characters). */
+export function generateCredential(): Credential {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const id = 'AKIA' + [...randomBytes(16)].map((b) => alphabet[b % 32]).join('');
+  return { accessKeyId: id, secretAccessKey: randomBytes(30).toString('base64').replace(/[+/=]/g, 'x').slice(0, 40) };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = resolve(overrides.dataDir ?? env.ARGUS_DATA_DIR ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const configPath = env.ARGUS_CONFIG ?? join(dataDir, 'argus.json');
+  const file: FileConfig = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
+  const cores = availableParallelism();
+  const workers = overrides.workers ?? int(env.ARGUS_WORKERS, 'ARGUS_WORKERS') ?? file.workers ?? cores;
+  const objectModel = (overrides.objectModel ?? env.ARGUS_OBJECT_MODEL ?? file.objectModel ?? 'centernet') as Config['objectModel'];
+  if (objectModel !== 'centernet' && objectModel !== 'nanodet') throw new Error(`ARGUS_OBJECT_MODEL must be centernet or nanodet, got '${objectModel}'`);
+
+  let credentials: Credential[];
+  let credentialsSource: Config['credentialsSource'];
+  if (overrides.credentials) {
+    credentials = overrides.credentials;
+    credentialsSource = 'config file';
+  } else if (env.ARGUS_ACCESS_KEY_ID && env.ARGUS_SECRET_ACCESS_KEY) {
+    credentials = [{ accessKeyId: env.ARGUS_ACCESS_KEY_ID, secretAccessKey: env.ARGUS_SECRET_ACCESS_KEY }];
+    credentialsSource = 'environment';
+  } else if (file.credentials?.length) {
+    credentials = file.credentials;
+    credentialsSource = 'config file';
+  } else if (existsSync(credentialsFile(dataDir))) {
+    credentials = JSON.parse(readFileSync(credentialsFile(dataDir), 'utf8')) as Credential[];
+    credentialsSource = 'data folder';
+  } else {
+    credentials = [generateCredential()];
+    writeFileSync(credentialsFile(dataDir), JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+    credentialsSource = 'generated';
+  }
+
+  return {
+    host: overrides.host ?? env.ARGUS_HOST ?? file.host ?? '127.0.0.1',
+    port: overrides.port ?? int(env.ARGUS_PORT, 'ARGUS_PORT') ?? file.port ?? 4600,
+    dataDir,
+    region: overrides.region ?? env.ARGUS_REGION ?? file.region,
+    credentials,
+    credentialsSource,
+    workers: Math.max(1, workers),
+    intraOpThreads: overrides.intraOpThreads ?? Math.max(1, Math.floor(cores / Math.max(1, workers))),
+    maxBodyBytes: overrides.maxBodyBytes ?? file.maxBodyBytes ?? 16 * 1024 * 1024,
+    maxObjectBytes: overrides.maxObjectBytes ?? file.maxObjectBytes ?? 5 * 1024 ** 3,
+    objectModel,
+    warmUp: overrides.warmUp ?? (env.ARGUS_WARM_UP ? env.ARGUS_WARM_UP !== '0' : (file.warmUp ?? true)),
+  };
+}

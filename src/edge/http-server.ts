@@ -1,0 +1,50 @@
+/**
+ * The HTTP edge: one server for the Rekognition JSON API, the embedded S3 endpoint and /health.
+ * Every response carries a request id; nothing unexpected reaches a client as a stack trace.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+
+export interface Routes {
+  rekognition: RouteHandler;
+  s3: RouteHandler;
+  health: () => object;
+}
+
+export function createHttpServer(routes: Routes): Server {
+  const server = createServer((req, res) => {
+    const requestId = randomUUID();
+    const path = (req.url ?? '/').split('?')[0];
+    let route: Promise<void>;
+    if (req.method === 'GET' && path === '/health') {
+      const body = JSON.stringify(routes.health());
+      res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': requestId });
+      res.end(body);
+      return;
+    }
+    const isJsonApi = req.headers['x-amz-target'] !== undefined || String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json');
+    route = isJsonApi ? routes.rekognition(req, res, requestId) : routes.s3(req, res, requestId);
+    route
+      .catch((err) => {
+        console.error(`[${requestId}] unhandled error:`, err);
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-requestid': requestId });
+          res.end(JSON.stringify({ __type: 'InternalServerError', Message: 'Internal server error.' }));
+        }
+      })
+      .finally(() => {
+        // A request refused before its body was read must not leave the socket half-read.
+        if (!req.complete) {
+          res.once('finish', () => req.destroy());
+        }
+      });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+  server.requestTimeout = 5 * 60 * 1000;
+  server.headersTimeout = 60 * 1000;
+  return server;
+}

@@ -1,0 +1,19 @@
+/** Mappers from internal camelCase results to Rekognition's PascalCase wire shapes. */
+import type { Box } from '../vision/boxes.js';
+import type { ColorResult, QualityResult } from '../vision/image-properties.js';
+
+export const boundingBox = (b: Box) => ({ Width: b.width, Height: b.height, Left: b.left, Top: b.top });
+
+export const dominantColor = (c: ColorResult) => ({
+  Red: c.red,
+  Green: c.green,
+  Blue: c.blue,
+  HexCode: c.hexCode,
+  CSSColor: c.cssColor,
+  SimplifiedColor: c.simplifiedColor,
+  PixelPercent: c.pixelPercent,
+});
+
+export const quality = (q: QualityResult) => ({ Brightness: q.brightness, Sharpness: q.sharpness, Contrast: q.contrast });
+
+export const names = (xs: readonly string[]) => xs.map((Name) => ({ Name }));

@@ -1,0 +1,66 @@
+/**
+ * DetectLabels: objects from the COCO detector, expanded into Rekognition's label taxonomy
+ * (Parents, Aliases, Categories), filtered, plus image properties.
+ */
+import { resizeForModel, type DecodedImage } from '../media/image.js';
+import type { ModelRuntime } from '../runtime/worker-pool.js';
+import type { DetectorSpec, Detection } from '../vision/detect-objects.js';
+import { applyGeneralLabelsFilter, expandLabels, labelForCocoClass, type ExpandedLabel } from '../vision/taxonomy.js';
+import { imageProperties, instanceDominantColors, type ImagePropertiesResult } from '../vision/image-properties.js';
+import { calibratedConfidence } from '../vision/calibration.js';
+
+export interface DetectLabelsOptions {
+  minConfidence: number;
+  maxLabels?: number;
+  generalLabels: boolean;
+  imageProperties: boolean;
+  maxDominantColors: number;
+  filters: { labelInclusion?: string[]; labelExclusion?: string[]; categoryInclusion?: string[]; categoryExclusion?: string[] };
+}
+
+export interface DetectLabelsResult {
+  labels?: ExpandedLabel[];
+  properties?: ImagePropertiesResult;
+  modelVersion: string;
+}
+
+/** Raw detector scores below this never become labels, whatever MinConfidence says. */
+const FLOOR_SCORE = 0.05;
+
+export class LabelsService {
+  constructor(
+    private readonly runtime: ModelRuntime,
+    private readonly detector: DetectorSpec,
+    readonly modelVersion: string,
+  ) {}
+
+  /** Runs the detector alone: the bare model call that the API wraps (used by the benchmark too). */
+  async detectObjects(img: DecodedImage): Promise<Detection[]> {
+    const { data } = await resizeForModel(img, this.detector.inputSize, this.detector.inputSize, 'fill');
+    const out = await this.runtime.run(this.detector.model, this.detector.feeds(data), [...this.detector.outputs]);
+    return this.detector.decode(out, FLOOR_SCORE);
+  }
+
+  async detectLabels(img: DecodedImage, o: DetectLabelsOptions): Promise<DetectLabelsResult> {
+    const detections = await this.detectObjects(img);
+    const found = detections
+      .map((d) => ({ d, confidence: calibratedConfidence(this.detector.model, d.score) }))
+      .filter(({ confidence }) => confidence >= o.minConfidence)
+      .map(({ d, confidence }) => ({
+        name: labelForCocoClass(d.classIndex).name,
+        confidence,
+        instance: { box: d.box, confidence },
+      }));
+    let labels: ExpandedLabel[] | undefined;
+    if (o.generalLabels) {
+      labels = applyGeneralLabelsFilter(expandLabels(found), o.filters).filter((l) => l.confidence >= o.minConfidence);
+      labels.sort((a, b) => b.confidence - a.confidence);
+      if (o.maxLabels !== undefined) labels = labels.slice(0, o.maxLabels);
+      if (o.imageProperties) {
+        for (const l of labels) for (const inst of l.instances) inst.dominantColors = instanceDominantColors(img, inst.box, o.maxDominantColors);
+      }
+    }
+    const properties = o.imageProperties ? imageProperties(img, found.map((f) => f.instance.box), o.maxDominantColors) : undefined;
+    return { labels, properties, modelVersion: this.modelVersion };
+  }
+}
