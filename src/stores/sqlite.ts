@@ -17,6 +17,25 @@ const MIGRATIONS: readonly string[] = [
      blob_id TEXT NOT NULL,
      PRIMARY KEY (bucket, key)
    ) WITHOUT ROWID;`,
+  // Multipart uploads of the S3 endpoint; each part's bytes are a blob until the upload completes.
+  `CREATE TABLE multipart_uploads (
+     upload_id TEXT PRIMARY KEY,
+     bucket TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     content_type TEXT NOT NULL,
+     user_metadata TEXT NOT NULL DEFAULT '{}',
+     initiated_at INTEGER NOT NULL
+   );
+   CREATE INDEX multipart_uploads_by_bucket ON multipart_uploads (bucket, initiated_at);
+   CREATE TABLE multipart_parts (
+     upload_id TEXT NOT NULL REFERENCES multipart_uploads(upload_id) ON DELETE CASCADE,
+     part_number INTEGER NOT NULL,
+     size INTEGER NOT NULL,
+     etag TEXT NOT NULL,
+     blob_id TEXT NOT NULL,
+     last_modified INTEGER NOT NULL,
+     PRIMARY KEY (upload_id, part_number)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -52,13 +52,26 @@ export class TfjsWasmBackend implements Backend {
 }
 
 class TfjsModel implements LoadedModel {
+  /** Set once a model turns out to need executeAsync (control flow or dynamic shapes). */
+  private dynamic = false;
+
   constructor(private readonly model: GraphModel) {}
+
+  private executeSync(inputs: tf.NamedTensorMap, outputs: string[]): tf.Tensor | tf.Tensor[] | Promise<tf.Tensor | tf.Tensor[]> {
+    try {
+      return this.model.execute(inputs, outputs);
+    } catch (err) {
+      if (!/executeAsync/.test((err as Error).message)) throw err;
+      this.dynamic = true;
+      return this.model.executeAsync(inputs, outputs);
+    }
+  }
 
   async run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
     const inputs: tf.NamedTensorMap = {};
     for (const [name, t] of Object.entries(feeds)) inputs[name] = tf.tensor(t.data, t.dims, t.type);
     try {
-      const result = (await this.model.executeAsync(inputs, outputs)) as tf.Tensor | tf.Tensor[];
+      const result = this.dynamic ? await this.model.executeAsync(inputs, outputs) : this.executeSync(inputs, outputs);
       const list = Array.isArray(result) ? result : [result];
       const out: Record<string, TensorData> = {};
       for (let i = 0; i < list.length; i++) {

@@ -1,0 +1,85 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, type TestServer } from './helpers/server.js';
+
+const run = promisify(execFile);
+
+/** The real AWS CLIs this machine has: Debian's awscli v2 (installed by .ci/run) and a v1 on PATH. */
+async function clis(): Promise<{ name: string; bin: string }[]> {
+  const found: { name: string; bin: string }[] = [];
+  for (const bin of ['/usr/bin/aws', 'aws']) {
+    try {
+      const { stdout, stderr } = await run(bin, ['--version'], { timeout: 30_000 });
+      const version = (stdout + stderr).trim().split(' ')[0]!;
+      if (!found.some((f) => f.name === version)) found.push({ name: version, bin });
+    } catch {
+      /* not installed */
+    }
+  }
+  return found;
+}
+
+const list = await clis();
+
+describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CLI on this machine (.ci/run installs Debian awscli)' }, () => {
+  let t: TestServer;
+  let dir: string;
+  let photo: string;
+  before(async () => {
+    t = await startTestServer();
+    dir = mkdtempSync(join(tmpdir(), 'argus-cli-'));
+    photo = join(dir, 'street.jpg');
+    const bus = join(EVAL_DATA, 'labels-classics-unannotated', 'bus.jpg');
+    if (hasEvalData && existsSync(bus)) copyFileSync(bus, photo);
+    else writeFileSync(photo, await sharp({ create: { width: 320, height: 240, channels: 3, background: '#336699' } }).jpeg().toBuffer());
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const env = (secret = TEST_KEY.secretAccessKey) => ({
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secret,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+  });
+  const aws = (bin: string, args: string[], secret?: string) => run(bin, [...args, '--endpoint-url', t.argus.url, '--output', 'json'], { env: env(secret), timeout: 120_000 });
+
+  for (const cli of list) {
+    it(`${cli.name}: detect-labels on --image-bytes answers labels`, async () => {
+      const { stdout } = await aws(cli.bin, ['rekognition', 'detect-labels', '--image-bytes', `fileb://${photo}`]);
+      const r = JSON.parse(stdout);
+      assert.ok(Array.isArray(r.Labels));
+      if (hasEvalData) assert.ok(r.Labels.some((l: { Name: string }) => l.Name === 'Bus'));
+    });
+
+    it(`${cli.name}: s3 mb, s3 cp, then detect-labels on the S3Object with IMAGE_PROPERTIES`, async () => {
+      const bucket = `photos-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+      await aws(cli.bin, ['s3', 'mb', `s3://${bucket}`]);
+      await aws(cli.bin, ['s3', 'cp', photo, `s3://${bucket}/`]);
+      const { stdout: ls } = await run(cli.bin, ['s3', 'ls', `s3://${bucket}/`, '--endpoint-url', t.argus.url], { env: env(), timeout: 60_000 });
+      assert.match(ls, /street\.jpg/);
+      const { stdout } = await aws(cli.bin, ['rekognition', 'detect-labels', '--image', JSON.stringify({ S3Object: { Bucket: bucket, Name: 'street.jpg' } }), '--features', 'GENERAL_LABELS', 'IMAGE_PROPERTIES']);
+      const r = JSON.parse(stdout);
+      assert.ok(r.ImageProperties.DominantColors.length > 0);
+      assert.ok(r.ImageProperties.Quality.Sharpness >= 0);
+    });
+
+    it(`${cli.name}: a wrong secret key is refused`, async () => {
+      await assert.rejects(aws(cli.bin, ['rekognition', 'detect-labels', '--image-bytes', `fileb://${photo}`], 'wrong-secret'), (e: Error & { stderr?: string }) => {
+        assert.match(e.stderr ?? '', /InvalidSignatureException/);
+        return true;
+      });
+    });
+  }
+});
