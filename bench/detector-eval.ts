@@ -9,7 +9,8 @@ import { join, basename, dirname } from 'node:path';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { DETECTORS, type Detection } from '../src/vision/detect-objects.js';
 import { iou, type Box } from '../src/vision/boxes.js';
-import { decodeImage, resizeForModel, S3_LIMITS } from '../src/media/image.js';
+import { decodeImage, S3_LIMITS } from '../src/media/image.js';
+import { LabelsService } from '../src/services/labels.js';
 import { COCO_CLASSES } from '../src/vision/taxonomy.js';
 import { EVAL_DATA, median } from './util.js';
 
@@ -77,13 +78,13 @@ async function main() {
     await pool.warmUp([spec.model]);
     const images: { truth: Truth[]; dets: Detection[] }[] = [];
     const times: number[] = [];
+    const service = new LabelsService(pool, spec, spec.model);
     const run = async (file: string) => {
       const img = await decodeImage(readFileSync(file), S3_LIMITS);
-      const { data } = await resizeForModel(img, spec.inputSize, spec.inputSize, 'fill');
       const t0 = performance.now();
-      const out = await pool.run(spec.model, spec.feeds(data), [...spec.outputs]);
+      const dets = await service.detectObjects(img);
       times.push(performance.now() - t0);
-      return spec.decode(out, 0.05);
+      return dets;
     };
     for (const f of files) images.push({ truth: yoloTruth(join(dirname(dirname(dirname(f))), 'labels', basename(dirname(f)), basename(f).replace(/\.jpg$/, '.txt'))), dets: await run(f) });
     const seen: Record<string, string[]> = {};

@@ -117,17 +117,11 @@ describe('dominant colours', () => {
     paint(img, 90, 0, 105, 100, [0, 128, 0]); // 12.5 %
     paint(img, 105, 0, 112, 100, [255, 255, 0]); // ~5.8 %
     const colors = dominantColors(img);
-    assert.deepEqual(
-      colors.map((c) => c.cssColor),
-      ['red', 'blue', 'green', 'white', 'yellow'],
-    );
+    assert.deepEqual(colors.map((c) => c.cssColor), ['red', 'blue', 'green', 'white', 'yellow']);
     near(colors[0]!.pixelPercent, 50, 0.5);
     near(colors[1]!.pixelPercent, 25, 0.5);
     const two = dominantColors(img, undefined, 2);
-    assert.deepEqual(
-      two.map((c) => c.cssColor),
-      ['red', 'blue'],
-    );
+    assert.deepEqual(two.map((c) => c.cssColor), ['red', 'blue']);
     assert.ok(colors.reduce((s, c) => s + c.pixelPercent, 0) <= 100.0001);
     assert.deepEqual(dominantColors(img, undefined, 0), []);
   });
@@ -144,10 +138,7 @@ describe('dominant colours', () => {
   it('looks only at the masked pixels', () => {
     const img = paint(solid(100, 100, BLUE), 0, 0, 30, 100, RED);
     const colors = dominantColors(img, boxMask(100, 100, [{ left: 0, top: 0, width: 0.3, height: 1 }]));
-    assert.deepEqual(
-      colors.map((c) => [c.cssColor, Math.round(c.pixelPercent)]),
-      [['red', 100]],
-    );
+    assert.deepEqual(colors.map((c) => [c.cssColor, Math.round(c.pixelPercent)]), [['red', 100]]);
   });
 
   it('does not alias on periodic patterns when it subsamples a large image', () => {
@@ -166,10 +157,7 @@ describe('dominant colours', () => {
   it('gives an instance the colours of its box', () => {
     const img = paint(solid(100, 100, BLUE), 20, 20, 60, 60, RED);
     const colors = instanceDominantColors(img, { left: 0.2, top: 0.2, width: 0.4, height: 0.4 });
-    assert.deepEqual(
-      colors.map((c) => [c.cssColor, Math.round(c.pixelPercent)]),
-      [['red', 100]],
-    );
+    assert.deepEqual(colors.map((c) => [c.cssColor, Math.round(c.pixelPercent)]), [['red', 100]]);
     assert.deepEqual(instanceDominantColors(img, { left: 1.2, top: 0, width: 0.1, height: 0.1 }), []);
     assert.equal(instanceDominantColors(img, { left: 0.5, top: 0.5, width: 0.001, height: 0.001 }).length, 1);
   });
@@ -238,14 +226,8 @@ describe('foreground and background', () => {
     assert.equal(p.foregroundSource, 'boxes');
     assert.equal(p.foreground.dominantColors[0]!.cssColor, 'red');
     near(p.foreground.dominantColors[0]!.pixelPercent, 100, 1);
-    assert.deepEqual(
-      p.background.dominantColors.map((c) => c.cssColor),
-      ['blue'],
-    );
-    assert.deepEqual(
-      p.dominantColors.map((c) => c.cssColor),
-      ['blue', 'red'],
-    );
+    assert.deepEqual(p.background.dominantColors.map((c) => c.cssColor), ['blue']);
+    assert.deepEqual(p.dominantColors.map((c) => c.cssColor), ['blue', 'red']);
     near(p.dominantColors[1]!.pixelPercent, (100 * 80 * 70) / (200 * 150), 0.5);
     // Contrast only for the whole image, as Rekognition.
     assert.equal(typeof p.quality.contrast, 'number');
@@ -259,10 +241,7 @@ describe('foreground and background', () => {
       { left: 0.3, top: 0.3, width: 0.5, height: 0.5 },
       { left: 2, top: 2, width: 1, height: 1 },
     ]);
-    assert.equal(
-      mask.reduce((s, v) => s + v, 0),
-      25 + 25 - 4,
-    );
+    assert.equal(mask.reduce((s, v) => s + v, 0), 25 + 25 - 4);
   });
 
   it('finds a centred red square by saliency when no boxes are given', () => {

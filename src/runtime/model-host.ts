@@ -3,7 +3,7 @@
  * them. One ModelHost lives in each inference worker. When no backend starts, the error names
  * every backend tried and why.
  */
-import { manifest, resolveModelFile, type ModelManifest } from './catalogue.js';
+import { CATALOGUE, resolveModelFile, type ModelManifest } from './catalogue.js';
 import type { Backend, LoadedModel } from './backends/backend.js';
 import { TfjsWasmBackend } from './backends/tfjs-wasm.js';
 import { OnnxBackend } from './backends/onnx.js';
@@ -29,7 +29,10 @@ export class ModelHost {
   private readonly backends = new Map<string, Promise<Backend>>();
   private readonly models = new Map<string, Promise<Loaded>>();
 
-  constructor(private readonly options: HostOptions) {}
+  constructor(
+    private readonly options: HostOptions,
+    private readonly catalogue: readonly ModelManifest[] = CATALOGUE,
+  ) {}
 
   private backend(name: string): Promise<Backend> {
     let b = this.backends.get(name);
@@ -46,7 +49,9 @@ export class ModelHost {
   load(id: string): Promise<Loaded> {
     let p = this.models.get(id);
     if (!p) {
-      p = this.loadFresh(manifest(id));
+      const m = this.catalogue.find((x) => x.id === id);
+      if (!m) return Promise.reject(new Error(`no model '${id}' in the catalogue; known: ${this.catalogue.map((x) => x.id).join(', ')}`));
+      p = this.loadFresh(m);
       this.models.set(id, p);
       p.catch(() => this.models.delete(id));
     }

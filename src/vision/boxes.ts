@@ -35,3 +35,21 @@ export function nms<T extends { box: Box; score: number; classIndex: number }>(i
   }
   return kept;
 }
+
+/** Where a letterboxed model input sits: scale from image pixels and padding in input pixels. */
+export interface LetterboxGeometry {
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+}
+
+/** Maps a box given as ratios of a `size`x`size` letterboxed input back to ratios of the image. */
+export function unletterbox(b: Box, g: LetterboxGeometry, size: number, imageWidth: number, imageHeight: number): Box | undefined {
+  return clip({
+    left: (b.left * size - g.padX) / g.scaleX / imageWidth,
+    top: (b.top * size - g.padY) / g.scaleY / imageHeight,
+    width: (b.width * size) / g.scaleX / imageWidth,
+    height: (b.height * size) / g.scaleY / imageHeight,
+  });
+}

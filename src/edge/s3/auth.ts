@@ -1,6 +1,6 @@
 /**
  * Who is calling: every S3 request is SigV4-signed, either in the Authorization header or in the
- * query string (presigned URL). The result also says how the payload was signed, which decides
+ * query string (presigned URL; SigV2 presigned URLs too, as `aws s3 presign` of CLI v1 makes them). The result also says how the payload was signed, which decides
  * how the body is read and verified (see payload.ts).
  */
 import { signingKey, verifySigV4 } from '../sigv4.js';
@@ -13,7 +13,7 @@ import {
   RequestTimeTooSkewed,
   SignatureDoesNotMatch,
 } from './errors.js';
-import { isPresigned, verifyPresigned } from './presigned.js';
+import { isPresigned, isPresignedV2, verifyPresigned, verifyPresignedV2 } from './presigned.js';
 
 export interface AuthContext {
   accessKeyId: string;
@@ -48,10 +48,10 @@ export function authenticate(req: RawRequest, opts: AuthOptions): AuthContext {
       const { accessKeyId, payloadHash } = verifyPresigned(req, opts);
       return { accessKeyId, contentSha256: payloadHash };
     }
-    if (query.has('Signature') && query.has('AWSAccessKeyId')) throw InvalidRequest('Signature Version 2 is not supported; sign requests with AWS Signature Version 4.');
+    if (isPresignedV2(query)) return { ...verifyPresignedV2(req, opts), contentSha256: 'UNSIGNED-PAYLOAD' };
     throw AccessDenied('Access Denied: the request is not signed.');
   }
-  if (/^AWS /.test(authorization)) throw InvalidRequest('Signature Version 2 is not supported; sign requests with AWS Signature Version 4.');
+  if (/^AWS /.test(authorization)) throw InvalidRequest('Signature Version 2 Authorization headers are not supported; sign requests with AWS Signature Version 4.');
 
   const contentSha256 = firstHeader(req.headers['x-amz-content-sha256']);
   if (!contentSha256) throw InvalidRequest('Missing required header for this request: x-amz-content-sha256');

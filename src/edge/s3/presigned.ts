@@ -84,3 +84,70 @@ export function verifyPresigned(req: PresignedRequest, opts: PresignedOptions): 
   if (!timingSafeEqual(given, expected)) throw SignatureDoesNotMatch(undefined, { AWSAccessKeyId: accessKeyId });
   return { accessKeyId, region, payloadHash };
 }
+
+/**
+ * Subresources that belong to a SigV2 canonical resource (the list botocore signs with); any
+ * other query parameter is left out of the signature.
+ */
+const V2_SUBRESOURCES = new Set([
+  'accelerate', 'acl', 'analytics', 'cors', 'defaultObjectAcl', 'delete', 'inventory', 'lifecycle', 'location', 'logging',
+  'metrics', 'notification', 'object-lock', 'partNumber', 'policy', 'replication', 'requestPayment', 'restore',
+  'response-cache-control', 'response-content-disposition', 'response-content-encoding', 'response-content-language',
+  'response-content-type', 'response-expires', 'select', 'select-type', 'storageClass', 'tagging', 'torrent', 'uploadId',
+  'uploads', 'versionId', 'versioning', 'versions', 'website',
+]);
+
+/** True when the query carries a Signature Version 2 presigned URL (AWSAccessKeyId, Signature, Expires). */
+export function isPresignedV2(query: URLSearchParams): boolean {
+  return query.has('AWSAccessKeyId') && query.has('Signature') && query.has('Expires');
+}
+
+/**
+ * Verifies a Signature Version 2 presigned URL. The aws CLI v1 still produces these from
+ * `aws s3 presign` unless configured for s3v4, so GETs through such links work too. Only the
+ * query form is accepted; SigV2 Authorization headers are not.
+ */
+export function verifyPresignedV2(req: PresignedRequest, opts: PresignedOptions): { accessKeyId: string } {
+  const q = new URLSearchParams(req.query);
+  const accessKeyId = q.get('AWSAccessKeyId') ?? '';
+  const signature = q.get('Signature') ?? '';
+  const expiresRaw = q.get('Expires') ?? '';
+  if (!/^\d{1,12}$/.test(expiresRaw)) throw AuthorizationQueryParametersError('Expires must be a number of seconds since the epoch.');
+  const secret = opts.secretFor(accessKeyId);
+  if (secret === undefined) throw InvalidAccessKeyId(undefined, { AWSAccessKeyId: accessKeyId });
+  if (opts.now.getTime() > Number(expiresRaw) * 1000) {
+    throw AccessDenied('Request has expired', { Expires: new Date(Number(expiresRaw) * 1000).toISOString(), ServerTime: opts.now.toISOString() });
+  }
+  const header = (name: string) => {
+    const v = req.headers[name];
+    return (Array.isArray(v) ? v.join(',') : v) ?? '';
+  };
+  const amzHeaders = Object.keys(req.headers)
+    .filter((h) => h.startsWith('x-amz-'))
+    .sort()
+    .map((h) => `${h}:${header(h).trim()}\n`)
+    .join('');
+  const subresources = req.query
+    .split('&')
+    .map((pair) => {
+      const i = pair.indexOf('=');
+      return i < 0 ? ([pair, undefined] as const) : ([pair.slice(0, i), decodeURIComponentSafe(pair.slice(i + 1))] as const);
+    })
+    .filter(([name]) => V2_SUBRESOURCES.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => (value === undefined ? name : `${name}=${value}`));
+  const resource = req.path + (subresources.length ? `?${subresources.join('&')}` : '');
+  const sts = `${req.method}\n${header('content-md5')}\n${header('content-type')}\n${expiresRaw}\n${amzHeaders}${resource}`;
+  const expected = createHmac('sha1', secret).update(sts, 'utf8').digest();
+  const given = Buffer.from(signature, 'base64');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw SignatureDoesNotMatch(undefined, { AWSAccessKeyId: accessKeyId });
+  return { accessKeyId };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -71,7 +71,7 @@ class TfjsModel implements LoadedModel {
     const inputs: tf.NamedTensorMap = {};
     for (const [name, t] of Object.entries(feeds)) inputs[name] = tf.tensor(t.data, t.dims, t.type);
     try {
-      const result = this.dynamic ? await this.model.executeAsync(inputs, outputs) : this.executeSync(inputs, outputs);
+      const result = this.dynamic ? await this.model.executeAsync(inputs, outputs) : await this.executeSync(inputs, outputs);
       const list = Array.isArray(result) ? result : [result];
       const out: Record<string, TensorData> = {};
       for (let i = 0; i < list.length; i++) {
