@@ -655,3 +655,17 @@ test('the aws CLI makes a bucket, copies files up (one multipart) and down, list
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('after everything above, every stored blob belongs to an object and no temp file is left', async () => {
+  const { readdirSync } = await import('node:fs');
+  const root = join(dataDir, 'blobs');
+  const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  const temps = files.filter((e) => e.parentPath === join(root, 'tmp') || e.path === join(root, 'tmp'));
+  assert.deepEqual(temps.map((e) => e.name), []);
+  const referenced = new Set<string>();
+  for (const b of metadata.buckets.listBuckets()) {
+    for (const o of metadata.buckets.listObjects({ bucket: b.name, limit: 1_000_000 })) referenced.add(o.blobId);
+    for (const u of metadata.buckets.listUploads(b.name)) for (const p of metadata.buckets.listParts(u.uploadId)) referenced.add(p.blobId);
+  }
+  assert.deepEqual(new Set(files.filter((e) => !temps.includes(e)).map((e) => e.name)), referenced);
+});
