@@ -89,7 +89,7 @@ export class SqliteBucketRepository implements BucketRepository {
   private readonly deleteUploadTx;
   private readonly completeUploadTx;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.stmt = {
       insertBucket: db.prepare('INSERT INTO buckets (name, created_at) VALUES (?, ?)'),
       getBucket: db.prepare('SELECT name, created_at FROM buckets WHERE name = ?'),

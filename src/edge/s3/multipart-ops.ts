@@ -131,8 +131,11 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<void> {
   try {
     assembled = await blobs.put(concatenate(ctx, chosen));
   } catch (err) {
-    // A concurrent abort deleted a part under us.
-    if (err instanceof BlobNotFoundError && !buckets.getUpload(upload.uploadId)) throw NoSuchUpload(undefined, { UploadId: upload.uploadId });
+    // A concurrent abort (or a part re-uploaded meanwhile) deleted a part's blob under us.
+    if (err instanceof BlobNotFoundError) {
+      if (!buckets.getUpload(upload.uploadId)) throw NoSuchUpload(undefined, { UploadId: upload.uploadId });
+      throw InvalidPart('A part was replaced while the upload was being completed; list the parts and complete again.', { UploadId: upload.uploadId });
+    }
     throw err;
   }
 

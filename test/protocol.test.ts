@@ -1,0 +1,80 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { startTestServer, TEST_KEY, type TestServer } from './helpers/server.js';
+
+/** The Checksum the smithy signer wants, on node:crypto. */
+class Sha256 {
+  private readonly h: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    const key = secret === undefined || typeof secret === 'string' ? secret : Buffer.from(secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
+    this.h = key ? createHmac('sha256', key) : createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView) {
+    this.h.update(typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  async digest() {
+    return new Uint8Array(this.h.digest());
+  }
+  reset() {}
+}
+
+describe('the AWS JSON 1.1 protocol on the wire', () => {
+  let t: TestServer;
+  let host: string;
+  before(async () => {
+    t = await startTestServer({ maxBodyBytes: 64 * 1024 });
+    host = new URL(t.argus.url).host;
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  /** Sends a raw, correctly signed request so malformed bodies reach the server as they are. */
+  async function send(target: string, body: string, method = 'POST') {
+    const signer = new SignatureV4({ service: 'rekognition', region: 'us-east-1', credentials: TEST_KEY, sha256: Sha256 });
+    const signed = await signer.sign({ method, protocol: 'http:', hostname: host.split(':')[0]!, port: Number(host.split(':')[1]), path: '/', headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body });
+    const res = await fetch(`${t.argus.url}/`, { method, headers: signed.headers, body: method === 'GET' ? undefined : body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+  }
+
+  it('answers errors with __type, Message, x-amzn-ErrorType and x-amzn-RequestId', async () => {
+    const r = await send('RekognitionService.DetectLabels', '{"Image":');
+    assert.equal(r.status, 400);
+    assert.equal(r.body.__type, 'SerializationException');
+    assert.equal(r.headers.get('x-amzn-errortype'), 'SerializationException');
+    assert.match(r.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(typeof r.body.Message, 'string');
+  });
+
+  it('answers an operation the service does not have with UnknownOperationException', async () => {
+    const r = await send('RekognitionService.DetectUnicorns', '{}');
+    assert.equal(r.body.__type, 'UnknownOperationException');
+  });
+
+  it('answers a request without a signature with MissingAuthenticationTokenException', async () => {
+    const res = await fetch(`${t.argus.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.DetectLabels' }, body: '{}' });
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
+  });
+
+  it('refuses a body over the size limit with 413 and stays up', async () => {
+    const big = JSON.stringify({ Image: { Bytes: 'A'.repeat(100 * 1024) } });
+    const r = await send('RekognitionService.DetectLabels', big);
+    assert.equal(r.status, 413);
+    assert.equal(r.body.__type, 'RequestEntityTooLargeException');
+    const ok = await fetch(`${t.argus.url}/health`);
+    assert.equal(ok.status, 200);
+  });
+
+  it('answers a JSON array body with SerializationException', async () => {
+    assert.equal((await send('RekognitionService.DetectLabels', '[1,2]')).body.__type, 'SerializationException');
+  });
+
+  it('treats an empty body as an empty input and reports the missing Image', async () => {
+    const r = await send('RekognitionService.DetectLabels', '');
+    assert.equal(r.body.__type, 'ValidationException');
+  });
+});
