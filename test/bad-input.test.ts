@@ -9,8 +9,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ServiceError } from '../src/edge/errors.js';
 import { BYTES_LIMITS, S3_LIMITS, decodeImage, resizeForModel, type DecodeLimits, type DecodedImage } from '../src/media/image.js';
+import { EVAL_DATA } from './helpers/eval-data.js';
 
-const ROOT = process.env.ARGUS_EVAL_DATA ? join(process.env.ARGUS_EVAL_DATA, 'bad-input') : '/work/shared/eval-data/bad-input';
+const ROOT = join(EVAL_DATA, 'bad-input');
 
 type Outcome =
   | { ok: [number, number]; orientation?: number; space?: string; format?: 'jpeg' | 'png' }

@@ -4,6 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EVAL_DATA } from './helpers/eval-data.js';
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { CSS_COLORS, SIMPLIFIED_COLORS, hexCode, nearestCssColor } from '../src/vision/colors.js';
@@ -23,7 +25,7 @@ const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const BLACK: Rgb = [0, 0, 0];
 const WHITE: Rgb = [255, 255, 255];
-const BUS = '/work/shared/eval-data/labels-classics-unannotated/bus.jpg';
+const BUS = join(EVAL_DATA, 'labels-classics-unannotated', 'bus.jpg');
 
 function solid(width: number, height: number, c: Rgb): RgbImage {
   const data = new Uint8Array(width * height * 3);

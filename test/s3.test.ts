@@ -82,7 +82,7 @@ function client(credentials = { accessKeyId: KEY_ID, secretAccessKey: SECRET }):
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'argus-s3-'));
   metadata = new SqliteMetadataStore(':memory:');
-  blobs = new FsBlobStore(dataDir);
+  blobs = new FsBlobStore(join(dataDir, 'blobs'));
   main = await serve();
 });
 

@@ -4,6 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EVAL_DATA } from './helpers/eval-data.js';
 import { existsSync, readFileSync } from 'node:fs';
 import {
   COCO_CLASSES,
@@ -20,7 +22,7 @@ import {
   type FoundLabel,
 } from '../src/vision/taxonomy.js';
 
-const CLASSES_TXT = '/work/shared/eval-data/coco8-yolo/classes.txt';
+const CLASSES_TXT = join(EVAL_DATA, 'coco8-yolo', 'classes.txt');
 const box = (left = 0.1, top = 0.1, width = 0.2, height = 0.2) => ({ left, top, width, height });
 const names = (ls: ExpandedLabel[]) => ls.map((l) => l.name);
 const byName = (ls: ExpandedLabel[], n: string) => ls.find((l) => l.name === n);

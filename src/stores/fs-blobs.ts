@@ -19,11 +19,10 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 
 export class FsBlobStore implements BlobStore {
-  readonly root: string;
   private readonly tmpDir: string;
 
-  constructor(dataDir: string) {
-    this.root = join(dataDir, 'blobs');
+  /** `root` is the folder the blobs live in, normally `<dataDir>/blobs`; it is created if missing. */
+  constructor(readonly root: string) {
     this.tmpDir = join(this.root, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true });
     this.sweepStaleTemps();

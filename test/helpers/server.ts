@@ -1,8 +1,7 @@
 /** Starts a real Argus server on 127.0.0.1 with a temporary data folder and a known key pair. */
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -10,10 +9,7 @@ import { startArgus, type Argus } from '../../src/app.js';
 
 export const TEST_KEY = { accessKeyId: 'AKIAARGUSTEST0000001', secretAccessKey: 'argus-test-secret-0123456789abcdefghijkl' };
 
-/** ../shared/eval-data beside the repository; tests that need it skip when it is absent. */
-export const EVAL_DATA = process.env.ARGUS_EVAL_DATA ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'eval-data');
-export const hasEvalData = existsSync(EVAL_DATA);
-export const NO_EVAL_DATA = `eval-data not found at ${EVAL_DATA}; set ARGUS_EVAL_DATA or place ../shared/eval-data beside the repository`;
+export { EVAL_DATA, hasEvalData, NO_EVAL_DATA } from './eval-data.js';
 
 export interface TestServer {
   argus: Argus;
