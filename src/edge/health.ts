@@ -13,6 +13,7 @@ export function healthReport(runtime: ModelRuntime, extra: { workers: number; in
     startedAt: extra.startedAt.toISOString(),
     workers: extra.workers,
     intraOpThreads: extra.intraOpThreads,
+    inFlight: runtime.inFlight(),
     models,
     operations: { implemented: implementedOperations(), total: OPERATIONS.size },
   };

@@ -12,6 +12,8 @@ export interface ModelRuntime {
   run(model: string, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>>;
   warmUp(models: string[]): Promise<void>;
   health(): ModelHealth[];
+  /** Model calls sent to workers and not answered yet. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,10 @@ export class WorkerPool implements ModelRuntime {
 
   health(): ModelHealth[] {
     return [...this.state.values()].map((h) => ({ ...h }));
+  }
+
+  inFlight(): number {
+    return this.workers.reduce((n, w) => n + w.inFlight, 0);
   }
 
   async close(): Promise<void> {
