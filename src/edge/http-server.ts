@@ -35,16 +35,16 @@ export function createHttpServer(routes: Routes): Server {
         }
       })
       .finally(() => {
-        // A request refused before its body was read must not leave the socket half-read.
-        if (!req.complete) {
-          res.once('finish', () => req.destroy());
-        }
+        // A JSON request refused before its body was read (413) must not leave the socket
+        // half-read. The S3 handler drains or closes on its own, so clients can read its error.
+        if (isJsonApi && !req.complete) res.once('finish', () => req.destroy());
       });
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
-  server.requestTimeout = 5 * 60 * 1000;
+  // Large S3 uploads may take long; slow-header clients are still cut off by headersTimeout.
+  server.requestTimeout = 60 * 60 * 1000;
   server.headersTimeout = 60 * 1000;
   return server;
 }

@@ -49,7 +49,7 @@ export function uriEncode(s: string, encodeSlash = true): string {
 
 function safeDecode(s: string): string {
   try {
-    return decodeURIComponent(s.replace(/\+/g, '%20'));
+    return decodeURIComponent(s); // RFC 3986: a literal '+' stays '+' (SigV4 does not form-decode)
   } catch {
     return s;
   }

@@ -5,7 +5,7 @@
 import { InvalidParameter, InvalidS3Object, ImageTooLarge } from '../edge/errors.js';
 import { BYTES_LIMITS, S3_LIMITS, decodeImage, type DecodedImage } from '../media/image.js';
 import type { BucketRepository } from '../stores/metadata.js';
-import type { BlobStore } from '../stores/blobs.js';
+import { BlobTooLargeError, type BlobStore } from '../stores/blobs.js';
 
 export interface ImageInput {
   Bytes?: Buffer;
@@ -39,6 +39,10 @@ export class ImageSource {
     if (record.size > S3_LIMITS.maxBytes) {
       throw ImageTooLarge(`s3://${s3.Bucket}/${s3.Name} is ${record.size} bytes; images from S3 may be at most ${S3_LIMITS.maxBytes} bytes (15 MB).`);
     }
-    return this.blobs.read(record.blobId);
+    // Capped read: the object may have been replaced by a bigger one since the lookup.
+    return this.blobs.readBuffer(record.blobId, S3_LIMITS.maxBytes).catch((err: Error) => {
+      if (err instanceof BlobTooLargeError) throw ImageTooLarge(`s3://${s3.Bucket}/${s3.Name} is larger than ${S3_LIMITS.maxBytes} bytes (15 MB).`);
+      throw InvalidS3Object(S3_UNREADABLE);
+    });
   }
 }
