@@ -54,7 +54,7 @@ export async function startArgus(config: Config): Promise<Argus> {
   const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const server = createHttpServer({
     rekognition: createAwsJsonHandler(config, built.services),
-    s3: createS3Handler({ buckets: built.metadata.buckets, blobs: built.blobs, secretFor: (id) => secrets.get(id), maxObjectBytes: config.maxObjectBytes }),
+    s3: createS3Handler({ buckets: built.metadata.buckets, blobs: built.blobs, secretFor: (id) => secrets.get(id), maxObjectBytes: config.maxObjectBytes, region: config.region }),
     health: () => healthReport(built.services.runtime, { workers: config.workers, intraOpThreads: config.intraOpThreads, startedAt }),
   });
   await new Promise<void>((resolve, reject) => {
