@@ -1,25 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Sha256 } from './helpers/sha256.js';
 import { verifySigV4, sha256Hex } from '../src/edge/sigv4.js';
 import { ServiceError } from '../src/edge/errors.js';
 
-/** The Checksum the smithy signer wants, on node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key = secret === undefined || typeof secret === 'string' ? secret : Buffer.from(secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
-    this.h = key ? createHmac('sha256', key) : createHash('sha256');
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView) {
-    this.h.update(typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest());
-  }
-  reset() {}
-}
 
 const KEY = { accessKeyId: 'AKIATESTKEY000000001', secretAccessKey: 'test-secret-key-0123456789abcdefghijklmn' };
 const secretFor = (id: string) => (id === KEY.accessKeyId ? KEY.secretAccessKey : undefined);

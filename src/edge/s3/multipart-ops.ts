@@ -21,7 +21,7 @@ import {
 import { checksumResponseHeaders } from './object-ops.js';
 import { openPayload, readPayload } from './payload.js';
 import { sendEmpty, sendXml } from './respond.js';
-import { childNamed, childrenNamed, leaf, node, parseXml, xmlDocument, XmlSyntaxError } from './xml.js';
+import { childNamed, childrenNamed, leaf, node, parseRequestXml, xmlDocument } from './xml.js';
 
 const MAX_PART_NUMBER = 10000;
 /** Every part but the last must be at least 5 MiB, as on S3 (clients size their parts for it). */
@@ -81,14 +81,8 @@ export async function uploadPart(ctx: S3Context): Promise<void> {
 
 /** The parts CompleteMultipartUpload names, in the order given. */
 function parseCompleteRequest(body: string): { partNumber: number; etag: string }[] {
-  let root;
-  try {
-    root = parseXml(body);
-  } catch (err) {
-    if (err instanceof XmlSyntaxError) throw MalformedXML();
-    throw err;
-  }
-  if (root.name !== 'CompleteMultipartUpload') throw MalformedXML();
+  const root = parseRequestXml(body, 'CompleteMultipartUpload');
+  if (!root) throw MalformedXML();
   return childrenNamed(root, 'Part').map((p) => {
     const number = childNamed(p, 'PartNumber')?.text.trim() ?? '';
     const etag = childNamed(p, 'ETag')?.text;

@@ -8,7 +8,7 @@ import { evaluatePreconditions } from './preconditions.js';
 import { openPayload, readPayload } from './payload.js';
 import { parseRange } from './range.js';
 import { httpDate, sendEmpty, sendXml } from './respond.js';
-import { childNamed, childrenNamed, leaf, node, parseXml, xmlDocument, XmlSyntaxError } from './xml.js';
+import { childNamed, childrenNamed, leaf, node, parseRequestXml, xmlDocument } from './xml.js';
 
 /** S3 caps DeleteObjects at 1000 keys; each key is at most 1 KiB, so the body stays small. */
 const MAX_DELETE_KEYS = 1000;
@@ -125,14 +125,8 @@ interface DeleteRequest {
 }
 
 function parseDeleteRequest(body: string): DeleteRequest {
-  let root;
-  try {
-    root = parseXml(body);
-  } catch (err) {
-    if (err instanceof XmlSyntaxError) throw MalformedXML();
-    throw err;
-  }
-  if (root.name !== 'Delete') throw MalformedXML();
+  const root = parseRequestXml(body, 'Delete');
+  if (!root) throw MalformedXML();
   const objects = childrenNamed(root, 'Object');
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw MalformedXML();
   const keys = objects.map((o) => {

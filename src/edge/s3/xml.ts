@@ -155,5 +155,16 @@ export function parseXml(source: string): XmlNode {
   return root;
 }
 
+/** Parses a request body whose root must be `rootName`; undefined when it is not well-formed or not that element. */
+export function parseRequestXml(body: string, rootName: string): XmlNode | undefined {
+  try {
+    const root = parseXml(body);
+    return root.name === rootName ? root : undefined;
+  } catch (err) {
+    if (err instanceof XmlSyntaxError) return undefined;
+    throw err;
+  }
+}
+
 export const childNamed = (n: XmlNode, name: string) => n.children.find((c) => c.name === name);
 export const childrenNamed = (n: XmlNode, name: string) => n.children.filter((c) => c.name === name);
