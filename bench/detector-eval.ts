@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { DETECTORS, type Detection } from '../src/vision/detect-objects.js';
 import { iou, type Box } from '../src/vision/boxes.js';
@@ -72,7 +73,7 @@ async function main() {
   }
   const files = ['train', 'val'].flatMap((s) => readdirSync(join(coco, 'images', s)).map((f) => join(coco, 'images', s, f)));
   const classicFiles = existsSync(classics) ? readdirSync(classics).filter((f) => f.endsWith('.jpg')).map((f) => join(classics, f)) : [];
-  const pool = new WorkerPool({ workers: 1, intraOpThreads: 2 });
+  const pool = new WorkerPool({ workers: 1, intraOpThreads: 2, modelCacheDir: join(tmpdir(), 'argus-bench-models') });
   const report: Record<string, unknown> = {};
   for (const spec of Object.values(DETECTORS)) {
     await pool.warmUp([spec.model]);

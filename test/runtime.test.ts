@@ -1,6 +1,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ModelHost } from '../src/runtime/model-host.js';
 import { CATALOGUE, manifest, resolveModelFile } from '../src/runtime/catalogue.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
@@ -14,9 +17,10 @@ describe('the model runtime', () => {
     for (const m of CATALOGUE) assert.ok(resolveModelFile(m).endsWith(m.source.file), m.id);
   });
 
-  it('runs CenterNet on the tfjs wasm backend, never the cpu one', async () => {
+  it('runs CenterNet on the tfjs wasm backend, never the cpu one, and says why it did not use onnx', async () => {
     const loaded = await host.load('centernet');
     assert.equal(loaded.backend.name, 'tfjs-wasm');
+    assert.match(loaded.fallback ?? '', /onnx: no model cache folder configured/);
     assert.match(loaded.backend.describe(), /wasm/);
     const out = await host.run('centernet', CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(128)), [...CENTERNET.outputs]);
     assert.deepEqual(out['tower_0/detections']!.dims, [1, 100, 6]);
@@ -46,6 +50,26 @@ describe('the model runtime', () => {
     assert.ok(inside > 0.3 && outside < 0.05, `text probability inside ${inside.toFixed(2)}, below the text ${outside.toFixed(2)}`);
   });
 
+  it('converts CenterNet to ONNX on first use, caches it, and runs it on onnxruntime-node', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'argus-models-'));
+    try {
+      const first = new ModelHost({ intraOpThreads: 1, modelCacheDir: cacheDir });
+      const loaded = await first.load('centernet');
+      assert.equal(loaded.backend.name, 'onnx', `fell back: ${loaded.fallback}`);
+      const out = await first.run('centernet', CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(128)), [...CENTERNET.outputs]);
+      assert.deepEqual(out['tower_0/detections']!.dims, [1, 100, 6]);
+      await first.dispose();
+      const cached = readdirSync(join(cacheDir, 'onnx')).filter((f) => f.endsWith('.onnx'));
+      assert.equal(cached.length, 1);
+      const second = new ModelHost({ intraOpThreads: 1, modelCacheDir: cacheDir });
+      assert.equal((await second.load('centernet')).backend.name, 'onnx');
+      assert.deepEqual(readdirSync(join(cacheDir, 'onnx')).filter((f) => f.endsWith('.onnx')), cached, 'the second host reuses the cached conversion');
+      await second.dispose();
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('names every backend it tried when a model cannot load', async () => {
     const broken = { ...manifest('centernet'), id: 'broken', backends: ['no-such-backend', 'onnx'] };
     const h = new ModelHost({ intraOpThreads: 1 }, [broken]);
@@ -68,6 +92,7 @@ describe('the worker pool', () => {
       const h = pool.health().find((m) => m.id === 'centernet')!;
       assert.equal(h.state, 'ready');
       assert.equal(h.backend, 'tfjs-wasm');
+      assert.match(h.fallback ?? '', /no model cache folder/, 'health says why onnx was not used');
       assert.equal(h.runs, 4);
     } finally {
       await pool.close();

@@ -1,16 +1,22 @@
 /**
  * Loads models by catalogue id onto the first backend of their manifest that starts, and runs
- * them. One ModelHost lives in each inference worker. When no backend starts, the error names
- * every backend tried and why.
+ * them. One ModelHost lives in each inference worker. A TF.js graph model listed for the onnx
+ * backend is converted to ONNX on first use (checked against tfjs-wasm, cached in the data
+ * folder); when that fails it runs on the next backend and the reason is kept for /health. When
+ * no backend starts, the error names every backend tried and why.
  */
+import { join } from 'node:path';
 import { CATALOGUE, resolveModelFile, type ModelManifest } from './catalogue.js';
 import type { Backend, LoadedModel } from './backends/backend.js';
 import { TfjsWasmBackend } from './backends/tfjs-wasm.js';
 import { OnnxBackend } from './backends/onnx.js';
+import { onnxFor } from './convert/onnx-cache.js';
 import type { Feeds, TensorData } from './tensor.js';
 
 export interface HostOptions {
   intraOpThreads: number;
+  /** Folder for converted models (the data folder's models/); without it nothing is converted. */
+  modelCacheDir?: string;
 }
 
 type BackendFactory = (o: HostOptions) => Backend;
@@ -23,6 +29,8 @@ interface Loaded {
   backend: Backend;
   model: LoadedModel;
   loadMs: number;
+  /** Why the preferred backends were passed over, when they were. */
+  fallback?: string;
 }
 
 export class ModelHost {
@@ -65,13 +73,20 @@ export class ModelHost {
       try {
         const backend = await this.backend(name);
         const t0 = performance.now();
-        const model = await backend.load(m, file);
-        return { backend, model, loadMs: performance.now() - t0 };
+        const model = await backend.load(m, await this.fileFor(m, file, name));
+        return { backend, model, loadMs: performance.now() - t0, fallback: failures.length ? failures.join('; ') : undefined };
       } catch (err) {
         failures.push(`${name}: ${(err as Error).message}`);
       }
     }
     throw new Error(`model '${m.id}' could not be loaded on any backend (${failures.join('; ')})`);
+  }
+
+  /** The file a backend loads: the model itself, or its ONNX conversion for a TF.js graph on onnx. */
+  private async fileFor(m: ModelManifest, file: string, backend: string): Promise<string> {
+    if (backend !== 'onnx' || m.format !== 'tfjs-graph') return file;
+    if (!this.options.modelCacheDir) throw new Error('no model cache folder configured for ONNX conversions');
+    return (await onnxFor(file, join(this.options.modelCacheDir, 'onnx'), { outputs: m.outputs })).onnxPath;
   }
 
   async run(id: string, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {

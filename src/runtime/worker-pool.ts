@@ -26,6 +26,8 @@ export interface ModelHealth {
   backend?: string;
   backendInfo?: string;
   loadMs?: number;
+  /** Why a preferred backend was not used (e.g. an ONNX conversion that failed its check). */
+  fallback?: string;
   error?: string;
   runs: number;
 }
@@ -74,6 +76,8 @@ class PoolWorker {
 export interface PoolOptions {
   workers: number;
   intraOpThreads: number;
+  /** Where converted models are cached (the data folder's models/). */
+  modelCacheDir?: string;
 }
 
 export class WorkerPool implements ModelRuntime {
@@ -81,7 +85,7 @@ export class WorkerPool implements ModelRuntime {
   private readonly state = new Map<string, ModelHealth>();
 
   constructor(readonly options: PoolOptions) {
-    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads }));
+    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir }));
     for (const m of CATALOGUE) this.state.set(m.id, { id: m.id, task: m.task, version: m.version, licence: m.licence, state: 'not-loaded', runs: 0 });
   }
 
@@ -109,7 +113,10 @@ export class WorkerPool implements ModelRuntime {
         manifest(id);
         const h = this.state.get(id)!;
         if (h.state === 'not-loaded') h.state = 'loading';
-        const replies = await Promise.all(this.workers.map((w) => w.send({ kind: 'load', model: id })));
+        // One worker first: a model converted on first use is then read from the cache by the others.
+        const [first, ...rest] = this.workers;
+        const replies = [await first!.send({ kind: 'load', model: id })];
+        replies.push(...(await Promise.all(rest.map((w) => w.send({ kind: 'load', model: id })))));
         for (const r of replies) this.record(id, r);
         const bad = replies.find((r) => !r.ok);
         if (bad && !bad.ok) throw new Error(bad.error);

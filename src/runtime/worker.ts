@@ -19,7 +19,7 @@ port.on('message', (req: WorkerRequest) => {
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const loaded = await host.load(req.model);
   if (req.kind === 'load') {
-    return { id: req.id, ok: true, loaded: { backend: loaded.backend.name, backendInfo: loaded.backend.describe(), loadMs: loaded.loadMs } };
+    return { id: req.id, ok: true, loaded: { backend: loaded.backend.name, backendInfo: loaded.backend.describe(), loadMs: loaded.loadMs, fallback: loaded.fallback } };
   }
   const t0 = performance.now();
   const outputs = await loaded.model.run(req.feeds, req.outputs);

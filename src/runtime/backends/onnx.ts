@@ -23,6 +23,8 @@ export class OnnxBackend implements Backend {
       intraOpNumThreads: this.intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Spinning threads steal the core another worker needs on a busy 2-core box (measured: ~55 ms lost per CenterNet call).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     return new OnnxModel(session);
   }
