@@ -17,6 +17,8 @@ export interface HostOptions {
   intraOpThreads: number;
   /** Folder for converted models (the data folder's models/); without it nothing is converted. */
   modelCacheDir?: string;
+  /** Backends this host may use (ARGUS_BACKENDS); all when undefined. */
+  allowedBackends?: readonly string[];
 }
 
 type BackendFactory = (o: HostOptions) => Backend;
@@ -70,6 +72,10 @@ export class ModelHost {
     const file = resolveModelFile(m);
     const failures: string[] = [];
     for (const name of m.backends) {
+      if (this.options.allowedBackends && !this.options.allowedBackends.includes(name)) {
+        failures.push(`${name}: disabled by configuration`);
+        continue;
+      }
       try {
         const backend = await this.backend(name);
         const t0 = performance.now();
