@@ -9,10 +9,11 @@ import type { Config } from './config.js';
 import { SqliteMetadataStore } from './stores/sqlite.js';
 import { FsBlobStore } from './stores/fs-blobs.js';
 import { WorkerPool } from './runtime/worker-pool.js';
-import { manifest } from './runtime/catalogue.js';
+import { manifest, readModelLabels } from './runtime/catalogue.js';
 import { DETECTORS } from './vision/detect-objects.js';
 import { ImageSource } from './services/image-source.js';
 import { LabelsService } from './services/labels.js';
+import { TextService } from './services/text.js';
 import type { Services } from './services/services.js';
 import { createAwsJsonHandler } from './edge/aws-json.js';
 import { createS3Handler } from './edge/s3/handler.js';
@@ -30,11 +31,13 @@ export function buildServices(config: Config) {
   mkdirSync(config.dataDir, { recursive: true });
   const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
-  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads });
+  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: join(config.dataDir, 'models'), allowedBackends: config.backends });
   const detector = DETECTORS[config.objectModel]!;
+  const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
   const services: Services = {
     images: new ImageSource(metadata.buckets, blobs),
-    labels: new LabelsService(runtime, detector, manifest(detector.model).version),
+    labels: new LabelsService(runtime, detector, manifest(detector.model).version, text),
+    text,
     runtime,
   };
   return {
@@ -63,7 +66,7 @@ export async function startArgus(config: Config): Promise<Argus> {
   });
   if (config.warmUp) {
     // Warm-up failures are reported by /health; requests still try (and fail with the reason).
-    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
+    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
   }
   const { port } = server.address() as AddressInfo;
   return {

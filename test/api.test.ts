@@ -93,10 +93,11 @@ describe('the Rekognition API through the official SDK', () => {
 
   it('reports each model, its backend and readiness at /health', async () => {
     await t.argus.services.runtime.warmUp(['centernet']);
-    const h = (await (await fetch(`${t.argus.url}/health`)).json()) as { models: { id: string; state: string; backend?: string }[]; operations: { total: number } };
+    const h = (await (await fetch(`${t.argus.url}/health`)).json()) as { models: { id: string; state: string; backend?: string; fallback?: string }[]; operations: { total: number } };
     const centernet = h.models.find((m) => m.id === 'centernet')!;
     assert.equal(centernet.state, 'ready');
-    assert.equal(centernet.backend, 'tfjs-wasm');
+    assert.equal(centernet.backend, 'onnx', `fell back: ${centernet.fallback}`);
+    assert.equal(centernet.fallback, undefined);
     assert.equal(h.operations.total, 75);
   });
 

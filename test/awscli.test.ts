@@ -63,6 +63,17 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       if (hasEvalData) assert.ok(r.Labels.some((l: { Name: string }) => l.Name === 'Bus'));
     });
 
+    it(`${cli.name}: detect-text on --image-bytes answers lines and words, with --filters`, async (ctx) => {
+      const sign = join(dir, 'sign.png');
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="240"><rect width="480" height="240" fill="white"/><text x="40" y="140" font-family="DejaVu Sans, sans-serif" font-size="64" font-weight="bold">STOP 42</text></svg>`;
+      await sharp(Buffer.from(svg)).png().toFile(sign);
+      if ((await sharp(sign).stats()).channels.every((c) => c.min === c.max)) return ctx.skip('the SVG renderer drew no text on this machine (no fonts?)');
+      const { stdout } = await aws(cli.bin, ['rekognition', 'detect-text', '--image-bytes', `fileb://${sign}`, '--filters', JSON.stringify({ WordFilter: { MinConfidence: 50 } })]);
+      const r = JSON.parse(stdout) as { TextDetections: { DetectedText: string; Type: string }[]; TextModelVersion: string };
+      assert.ok(r.TextModelVersion);
+      assert.deepEqual(r.TextDetections.map((d) => `${d.Type}:${d.DetectedText}`), ['LINE:STOP 42', 'WORD:STOP', 'WORD:42']);
+    });
+
     it(`${cli.name}: s3 mb, s3 cp, then detect-labels on the S3Object with IMAGE_PROPERTIES`, async () => {
       const bucket = `photos-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
       await aws(cli.bin, ['s3', 'mb', `s3://${bucket}`]);

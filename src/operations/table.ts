@@ -6,8 +6,9 @@
 import { serviceModel } from '../edge/service-model.js';
 import type { Handler, Operation } from './operation.js';
 import { labelsHandlers } from './labels.js';
+import { textHandlers } from './text.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

@@ -17,3 +17,5 @@ export const dominantColor = (c: ColorResult) => ({
 export const quality = (q: QualityResult) => ({ Brightness: q.brightness, Sharpness: q.sharpness, Contrast: q.contrast });
 
 export const names = (xs: readonly string[]) => xs.map((Name) => ({ Name }));
+
+export const polygon = (pts: readonly { x: number; y: number }[]) => pts.map((p) => ({ X: p.x, Y: p.y }));

