@@ -1,7 +1,9 @@
 /**
- * DetectLabels benchmark: latency through the API (official SDK over HTTP) versus the bare model
- * call on the same photos in the same run, and throughput with 1 and 2 inference workers.
- * Writes bench/results/detect-labels.json and prints a table.
+ * DetectLabels benchmark, run once with the TF.js models on tfjs-wasm (ARGUS_CONVERT_TO_ONNX=0,
+ * before native inference) and once converted to ONNX (the default): latency through the API (official SDK over
+ * HTTP) versus the bare model calls DetectLabels makes (object detector + text-region detector,
+ * on an already decoded image) on the same photos in the same run, and throughput with 1 and 2
+ * inference workers. Writes bench/results/detect-labels.json and prints a table.
  * Usage: npm run bench   (photos from ../shared/eval-data; a generated image when it is absent)
  */
 import { mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,8 +13,9 @@ import sharp from 'sharp';
 import { DetectLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { loadConfig } from '../src/config.js';
 import { startArgus } from '../src/app.js';
-import { decodeImage, resizeForModel, BYTES_LIMITS } from '../src/media/image.js';
+import { decodeImage, BYTES_LIMITS } from '../src/media/image.js';
 import { DETECTORS } from '../src/vision/detect-objects.js';
+import { TEXT_EVIDENCE_MAX_SIDE } from '../src/vision/text/evidence.js';
 import { renderTable } from '../src/cli/table.js';
 import { EVAL_DATA, median, percentile } from './util.js';
 
@@ -28,11 +31,12 @@ async function photos(): Promise<{ name: string; bytes: Buffer }[]> {
   return [{ name: 'generated.jpg', bytes }];
 }
 
-async function withServer<T>(workers: number, fn: (client: RekognitionClient, argus: Awaited<ReturnType<typeof startArgus>>) => Promise<T>): Promise<T> {
+
+async function withServer<T>(workers: number, convertToOnnx: boolean, fn: (client: RekognitionClient, argus: Awaited<ReturnType<typeof startArgus>>) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const config = loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers, intraOpThreads: 1, warmUp: false });
+  const config = loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers, intraOpThreads: 1, warmUp: false, convertToOnnx });
   const argus = await startArgus(config);
-  await argus.services.runtime.warmUp([DETECTORS[config.objectModel]!.model]);
+  await argus.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...argus.services.text.models]);
   const client = new RekognitionClient({ endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 });
   try {
     return await fn(client, argus);
@@ -57,10 +61,8 @@ async function throughput(client: RekognitionClient, images: Buffer[], concurren
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function main() {
-  const set = await photos();
-  const spec = DETECTORS.centernet!;
-  const latency = await withServer(1, async (client, argus) => {
+async function measure(set: { name: string; bytes: Buffer }[], convertToOnnx: boolean) {
+  const latency = await withServer(1, convertToOnnx, async (client, argus) => {
     const api: number[] = [];
     const bare: number[] = [];
     for (const p of set) await client.send(new DetectLabelsCommand({ Image: { Bytes: p.bytes } })); // warm caches
@@ -69,49 +71,59 @@ async function main() {
         let t0 = performance.now();
         await client.send(new DetectLabelsCommand({ Image: { Bytes: p.bytes } }));
         api.push(performance.now() - t0);
-        // The bare model call: the detector on an already decoded and resized image.
+        // The bare model calls: the same two detectors on an already decoded image, no HTTP, no JSON.
         const img = await decodeImage(p.bytes, BYTES_LIMITS);
-        const { data } = await resizeForModel(img, spec.inputSize, spec.inputSize, 'fill');
-        const feeds = spec.feeds(data);
         t0 = performance.now();
-        await argus.services.runtime.run(spec.model, feeds, [...spec.outputs]);
+        await Promise.all([argus.services.labels.detectObjects(img), argus.services.text.detectRegions(img, TEXT_EVIDENCE_MAX_SIDE)]);
         bare.push(performance.now() - t0);
       }
     }
-    return { api, bare };
+    const backend = argus.services.runtime.health().find((m) => m.id === 'centernet')?.backend;
+    return { api, bare, backend };
   });
   const images = set.map((p) => p.bytes);
   const total = Math.max(16, set.length * 2);
-  const tp1 = await withServer(1, (client) => throughput(client, images, 4, total));
-  const tp2 = await withServer(2, (client) => throughput(client, images, 4, total));
-
-  const result = {
-    date: new Date().toISOString(),
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
-    model: spec.model,
-    photos: set.length,
-    rounds: ROUNDS,
+  const tp1 = await withServer(1, convertToOnnx, (client) => throughput(client, images, 4, total));
+  const tp2 = await withServer(2, convertToOnnx, (client) => throughput(client, images, 4, total));
+  return {
+    detectorBackend: latency.backend,
     api: { medianMs: median(latency.api), p95Ms: percentile(latency.api, 95) },
     bareModel: { medianMs: median(latency.bare), p95Ms: percentile(latency.bare, 95) },
     apiOverBare: median(latency.api) / median(latency.bare),
     throughput: { oneWorkerPerSec: tp1, twoWorkersPerSec: tp2, ratio: tp2 / tp1 },
   };
+}
+
+async function main() {
+  const set = await photos();
+  const before = await measure(set, false);
+  const after = await measure(set, true);
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+    photos: set.length,
+    rounds: ROUNDS,
+    tfjsWasm: before,
+    onnx: after,
+    apiSpeedup: before.api.medianMs / after.api.medianMs,
+  };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/detect-labels.json', JSON.stringify(result, null, 2) + '\n');
+  const row = (label: string, f: (m: typeof before) => string) => [label, f(before), f(after)];
   console.log(
     renderTable(
-      ['measure', 'value'],
+      ['DetectLabels', `TF.js models on ${before.detectorBackend}`, `converted, on ${after.detectorBackend}`],
       [
-        ['DetectLabels via API, median / p95 (ms)', `${result.api.medianMs.toFixed(0)} / ${result.api.p95Ms.toFixed(0)}`],
-        ['bare model call, median / p95 (ms)', `${result.bareModel.medianMs.toFixed(0)} / ${result.bareModel.p95Ms.toFixed(0)}`],
-        ['API median / bare median', result.apiOverBare.toFixed(2) + 'x'],
-        ['throughput, 1 worker (images/s)', tp1.toFixed(2)],
-        ['throughput, 2 workers (images/s)', tp2.toFixed(2)],
-        ['2 workers / 1 worker', result.throughput.ratio.toFixed(2) + 'x'],
+        row('via API, median / p95 (ms)', (m) => `${m.api.medianMs.toFixed(0)} / ${m.api.p95Ms.toFixed(0)}`),
+        row('bare model calls, median / p95 (ms)', (m) => `${m.bareModel.medianMs.toFixed(0)} / ${m.bareModel.p95Ms.toFixed(0)}`),
+        row('API median / bare median', (m) => m.apiOverBare.toFixed(2) + 'x'),
+        row('throughput, 1 worker (images/s)', (m) => m.throughput.oneWorkerPerSec.toFixed(2)),
+        row('throughput, 2 workers (images/s)', (m) => m.throughput.twoWorkersPerSec.toFixed(2)),
+        row('2 workers / 1 worker', (m) => m.throughput.ratio.toFixed(2) + 'x'),
       ],
     ),
   );
-  console.log(`\n${set.length} photos x ${ROUNDS} rounds; JSON in bench/results/detect-labels.json`);
+  console.log(`\nAPI median, converted / not converted: ${(1 / result.apiSpeedup).toFixed(2)}x. ${set.length} photos x ${ROUNDS} rounds; JSON in bench/results/detect-labels.json`);
 }
 
 await main();

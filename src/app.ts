@@ -31,7 +31,7 @@ export function buildServices(config: Config) {
   mkdirSync(config.dataDir, { recursive: true });
   const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
-  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: join(config.dataDir, 'models'), allowedBackends: config.backends });
+  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: config.convertToOnnx ? join(config.dataDir, 'models') : undefined });
   const detector = DETECTORS[config.objectModel]!;
   const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
   const services: Services = {

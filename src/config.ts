@@ -30,8 +30,8 @@ export interface Config {
   objectModel: 'centernet' | 'nanodet';
   /** Models loaded at start instead of on first use. */
   warmUp: boolean;
-  /** Model backends that may be used, e.g. ['tfjs-wasm'] to turn ONNX conversion off; all when undefined. */
-  backends?: string[];
+  /** Convert TF.js graph models to ONNX on first use and run them on onnxruntime-node (ARGUS_CONVERT_TO_ONNX). */
+  convertToOnnx: boolean;
 }
 
 interface FileConfig extends Partial<Omit<Config, 'credentialsSource'>> {}
@@ -97,6 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxObjectBytes: overrides.maxObjectBytes ?? file.maxObjectBytes ?? 5 * 1024 ** 3,
     objectModel,
     warmUp: overrides.warmUp ?? (env.ARGUS_WARM_UP ? env.ARGUS_WARM_UP !== '0' : (file.warmUp ?? true)),
-    backends: overrides.backends ?? (env.ARGUS_BACKENDS ? env.ARGUS_BACKENDS.split(',').map((b) => b.trim()) : file.backends),
+    convertToOnnx: overrides.convertToOnnx ?? (env.ARGUS_CONVERT_TO_ONNX ? env.ARGUS_CONVERT_TO_ONNX !== '0' : (file.convertToOnnx ?? true)),
   };
 }

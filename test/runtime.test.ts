@@ -20,7 +20,7 @@ describe('the model runtime', () => {
   it('runs CenterNet on the tfjs wasm backend, never the cpu one, and says why it did not use onnx', async () => {
     const loaded = await host.load('centernet');
     assert.equal(loaded.backend.name, 'tfjs-wasm');
-    assert.match(loaded.fallback ?? '', /onnx: no model cache folder configured/);
+    assert.match(loaded.fallback ?? '', /onnx: conversion to ONNX is turned off/);
     assert.match(loaded.backend.describe(), /wasm/);
     const out = await host.run('centernet', CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(128)), [...CENTERNET.outputs]);
     assert.deepEqual(out['tower_0/detections']!.dims, [1, 100, 6]);
@@ -92,7 +92,7 @@ describe('the worker pool', () => {
       const h = pool.health().find((m) => m.id === 'centernet')!;
       assert.equal(h.state, 'ready');
       assert.equal(h.backend, 'tfjs-wasm');
-      assert.match(h.fallback ?? '', /no model cache folder/, 'health says why onnx was not used');
+      assert.match(h.fallback ?? '', /conversion to ONNX is turned off/, 'health says why onnx was not used');
       assert.equal(h.runs, 4);
     } finally {
       await pool.close();

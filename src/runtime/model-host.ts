@@ -17,8 +17,6 @@ export interface HostOptions {
   intraOpThreads: number;
   /** Folder for converted models (the data folder's models/); without it nothing is converted. */
   modelCacheDir?: string;
-  /** Backends this host may use (ARGUS_BACKENDS); all when undefined. */
-  allowedBackends?: readonly string[];
 }
 
 type BackendFactory = (o: HostOptions) => Backend;
@@ -72,10 +70,6 @@ export class ModelHost {
     const file = resolveModelFile(m);
     const failures: string[] = [];
     for (const name of m.backends) {
-      if (this.options.allowedBackends && !this.options.allowedBackends.includes(name)) {
-        failures.push(`${name}: disabled by configuration`);
-        continue;
-      }
       try {
         const backend = await this.backend(name);
         const t0 = performance.now();
@@ -91,7 +85,7 @@ export class ModelHost {
   /** The file a backend loads: the model itself, or its ONNX conversion for a TF.js graph on onnx. */
   private async fileFor(m: ModelManifest, file: string, backend: string): Promise<string> {
     if (backend !== 'onnx' || m.format !== 'tfjs-graph') return file;
-    if (!this.options.modelCacheDir) throw new Error('no model cache folder configured for ONNX conversions');
+    if (!this.options.modelCacheDir) throw new Error('conversion to ONNX is turned off (ARGUS_CONVERT_TO_ONNX=0) or has no cache folder');
     return (await onnxFor(file, join(this.options.modelCacheDir, 'onnx'), { outputs: m.outputs })).onnxPath;
   }
 

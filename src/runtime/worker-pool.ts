@@ -78,7 +78,6 @@ export interface PoolOptions {
   intraOpThreads: number;
   /** Where converted models are cached (the data folder's models/). */
   modelCacheDir?: string;
-  allowedBackends?: readonly string[];
 }
 
 export class WorkerPool implements ModelRuntime {
@@ -86,7 +85,7 @@ export class WorkerPool implements ModelRuntime {
   private readonly state = new Map<string, ModelHealth>();
 
   constructor(readonly options: PoolOptions) {
-    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir, allowedBackends: options.allowedBackends }));
+    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir }));
     for (const m of CATALOGUE) this.state.set(m.id, { id: m.id, task: m.task, version: m.version, licence: m.licence, state: 'not-loaded', runs: 0 });
   }
 
