@@ -29,7 +29,7 @@ export const CENTERNET: DetectorSpec = Object.freeze({
   inputSize: 512,
   outputs: ['tower_0/detections'],
   feeds(rgb: Uint8Array): Feeds {
-    return { 'tower_0/images': { type: 'float32', dims: [1, 512, 512, 3], data: Float32Array.from(rgb) } };
+    return { 'tower_0/images': { type: 'float32', dims: [1, 512, 512, 3], data: new Float32Array(rgb) } };
   },
   decode(outputs: Record<string, TensorData>, minScore: number): Detection[] {
     const d = outputs['tower_0/detections']!.data;

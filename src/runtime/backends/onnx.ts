@@ -41,7 +41,8 @@ class OnnxModel implements LoadedModel {
     for (const name of outputs) {
       const t = result[name]!;
       const type = t.type === 'int32' ? 'int32' : 'float32';
-      const data = type === 'int32' ? Int32Array.from(t.data as Int32Array) : Float32Array.from(t.data as Float32Array);
+      // A copy (native memcpy), since the buffer is transferred to the pool and the session may reuse its own.
+      const data = type === 'int32' ? new Int32Array(t.data as Int32Array) : new Float32Array(t.data as Float32Array);
       out[name] = { type, dims: [...t.dims], data };
       t.dispose?.();
     }
