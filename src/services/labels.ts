@@ -1,7 +1,9 @@
 /**
  * DetectLabels: objects from the COCO detector, expanded into Rekognition's label taxonomy
  * (Parents, Aliases, Categories), filtered, plus image properties. Text and Document come from
- * the text detector alone, run beside the object detector (vision/text/evidence.ts).
+ * the text detector alone, run beside the object detector (vision/text/evidence.ts). Drawing and
+ * Illustration (under Art) come from the NSFW classifier's Drawing and Hentai classes
+ * (vision/moderation.ts), also run beside it.
  */
 import { resizeForModel, type DecodedImage } from '../media/image.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
@@ -11,10 +13,16 @@ import { imageProperties, instanceDominantColors, type ImagePropertiesResult } f
 import { calibratedConfidence } from '../vision/calibration.js';
 import { unletterbox } from '../vision/boxes.js';
 import { textLabels, TEXT_EVIDENCE_MAX_SIDE, TEXT_EVIDENCE_LABELS, type ScoredRegion } from '../vision/text/evidence.js';
+import { artLabels, ART_EVIDENCE_LABELS, ART_MIN_PROBABILITY, type ClassScores } from '../vision/moderation.js';
 
 /** Where text regions come from (the TextService's detector). */
 export interface TextRegionSource {
   detectRegions(img: DecodedImage, maxSide?: number): Promise<ScoredRegion[]>;
+}
+
+/** Where the drawn-or-photo evidence comes from (the ModerationService's classifier). */
+export interface ArtEvidenceSource {
+  classify(img: DecodedImage): Promise<ClassScores>;
 }
 
 export interface DetectLabelsOptions {
@@ -41,6 +49,7 @@ export class LabelsService {
     private readonly detector: DetectorSpec,
     readonly modelVersion: string,
     private readonly text?: TextRegionSource,
+    private readonly art?: ArtEvidenceSource,
   ) {}
 
   /** Runs the detector alone: the bare model call that the API wraps (used by the benchmark too). */
@@ -63,8 +72,25 @@ export class LabelsService {
     return textLabels(await this.text.detectRegions(img, TEXT_EVIDENCE_MAX_SIDE), img.width, img.height);
   }
 
+  /**
+   * Drawing and Illustration, unless the filters would drop both anyway. There is no cheaper sign
+   * that an image is drawn, so the classifier runs on every call that could return them, on another
+   * worker beside the detector: 76 ms of one core with InceptionV3 (the default), 9 ms with
+   * MobileNetV2 (bench/moderation-eval.ts).
+   */
+  private async artEvidence(img: DecodedImage, filters: DetectLabelsOptions['filters']): Promise<FoundLabel[]> {
+    if (!this.art) return [];
+    const possible = applyGeneralLabelsFilter(expandLabels(ART_EVIDENCE_LABELS.map((name) => ({ name, confidence: 100 }))), filters);
+    if (!possible.length) return [];
+    return artLabels(await this.art.classify(img), ART_MIN_PROBABILITY);
+  }
+
   async detectLabels(img: DecodedImage, o: DetectLabelsOptions): Promise<DetectLabelsResult> {
-    const [detections, text] = await Promise.all([this.detectObjects(img), o.generalLabels ? this.textEvidence(img, o.filters) : []]);
+    const [detections, text, art] = await Promise.all([
+      this.detectObjects(img),
+      o.generalLabels ? this.textEvidence(img, o.filters) : [],
+      o.generalLabels ? this.artEvidence(img, o.filters) : [],
+    ]);
     const found = detections
       .map((d) => ({ d, confidence: calibratedConfidence(this.detector.model, d.score) }))
       .filter(({ confidence }) => confidence >= o.minConfidence)
@@ -75,7 +101,7 @@ export class LabelsService {
       }));
     let labels: ExpandedLabel[] | undefined;
     if (o.generalLabels) {
-      labels = applyGeneralLabelsFilter(expandLabels([...found, ...text]), o.filters).filter((l) => l.confidence >= o.minConfidence);
+      labels = applyGeneralLabelsFilter(expandLabels([...found, ...text, ...art]), o.filters).filter((l) => l.confidence >= o.minConfidence);
       labels.sort((a, b) => b.confidence - a.confidence);
       if (o.maxLabels !== undefined) labels = labels.slice(0, o.maxLabels);
       if (o.imageProperties) {

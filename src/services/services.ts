@@ -2,11 +2,13 @@
 import type { ImageSource } from './image-source.js';
 import type { LabelsService } from './labels.js';
 import type { TextService } from './text.js';
+import type { ModerationService } from './moderation.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface Services {
   images: ImageSource;
   labels: LabelsService;
   text: TextService;
+  moderation: ModerationService;
   runtime: ModelRuntime;
 }

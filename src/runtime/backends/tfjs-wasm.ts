@@ -14,6 +14,13 @@ import type { Feeds, TensorData } from '../tensor.js';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * tfjs has one engine per thread, so one wasm start-up serves every TfjsWasmBackend of it. Shared
+ * because two overlapping `tf.setBackend('wasm')` calls make the first one answer false (tfjs drops
+ * an "outdated" initialisation), e.g. when two ONNX conversions are checked at once during warm-up.
+ */
+let starting: Promise<boolean> | undefined;
+
 interface WeightsManifestGroup {
   paths: string[];
   weights: tf.io.WeightsManifestEntry[];
@@ -26,7 +33,12 @@ export class TfjsWasmBackend implements Backend {
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     setWasmPaths(join(dir, 'dist') + '/');
     tf.env().set('IS_NODE', true);
-    const ok = await tf.setBackend('wasm');
+    starting ??= tf.setBackend('wasm');
+    const ok = await starting.catch((err: unknown) => {
+      starting = undefined;
+      throw err;
+    });
+    if (!ok) starting = undefined;
     if (!ok || tf.getBackend() !== 'wasm') throw new Error(`backend tfjs-wasm failed to start (tf.getBackend() is '${tf.getBackend()}')`);
   }
 
