@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DetectLabelsCommand, DetectFacesCommand, CreateCollectionCommand, RekognitionClient, RekognitionServiceException } from '@aws-sdk/client-rekognition';
+import { DetectLabelsCommand, DetectFacesCommand, CreateCollectionCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, NO_EVAL_DATA, type TestServer } from './helpers/server.js';
+import { errorOf } from './helpers/errors.js';
 
-async function errorOf(p: Promise<unknown>): Promise<RekognitionServiceException> {
-  try {
-    await p;
-  } catch (e) {
-    return e as RekognitionServiceException;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** A project-owned photo-like fixture: gradients and shapes, 640x480 JPEG. */
 async function fixtureJpeg(): Promise<Buffer> {

@@ -4,17 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DetectLabelsCommand, DetectModerationLabelsCommand, RekognitionServiceException } from '@aws-sdk/client-rekognition';
+import { DetectLabelsCommand, DetectModerationLabelsCommand } from '@aws-sdk/client-rekognition';
 import { startTestServer, EVAL_DATA, hasEvalData, NO_EVAL_DATA, type TestServer } from './helpers/server.js';
+import { errorOf } from './helpers/errors.js';
 
-async function errorOf(p: Promise<unknown>): Promise<RekognitionServiceException> {
-  try {
-    await p;
-  } catch (e) {
-    return e as RekognitionServiceException;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** A cartoon face drawn by the test (flat colours, outlines, a speech bubble, screentone dots). */
 async function cartoon(): Promise<Buffer> {

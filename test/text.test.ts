@@ -1,8 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { DetectLabelsCommand, DetectTextCommand, RekognitionServiceException, type DetectTextResponse, type TextDetection } from '@aws-sdk/client-rekognition';
+import { DetectLabelsCommand, DetectTextCommand, type DetectTextResponse, type TextDetection } from '@aws-sdk/client-rekognition';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { errorOf } from './helpers/errors.js';
 
 /** Text drawn by the test itself: SVG rendered by sharp with the machine's fonts, as a PNG. */
 async function render(width: number, height: number, body: string, background = 'white'): Promise<Buffer> {
@@ -13,14 +14,6 @@ async function render(width: number, height: number, body: string, background = 
 const HELLO = `<text x="40" y="120" font-family="DejaVu Sans, sans-serif" font-size="48" fill="black">Hello Rekognition 2024</text>
   <text x="40" y="260" font-family="DejaVu Sans, sans-serif" font-size="64" font-weight="bold" fill="#b00000">STOP 42</text>`;
 
-async function errorOf(p: Promise<unknown>): Promise<RekognitionServiceException> {
-  try {
-    await p;
-  } catch (e) {
-    return e as RekognitionServiceException;
-  }
-  assert.fail('expected the call to fail');
-}
 
 const lines = (r: DetectTextResponse) => (r.TextDetections ?? []).filter((d) => d.Type === 'LINE');
 const words = (r: DetectTextResponse) => (r.TextDetections ?? []).filter((d) => d.Type === 'WORD');
