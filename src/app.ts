@@ -15,6 +15,7 @@ import { ImageSource } from './services/image-source.js';
 import { LabelsService } from './services/labels.js';
 import { TextService } from './services/text.js';
 import { ModerationService } from './services/moderation.js';
+import { FacesService } from './services/faces.js';
 import { MODERATION_MODELS } from './vision/moderation.js';
 import type { Services } from './services/services.js';
 import { createAwsJsonHandler } from './edge/aws-json.js';
@@ -37,11 +38,13 @@ export function buildServices(config: Config) {
   const detector = DETECTORS[config.objectModel]!;
   const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
   const moderation = new ModerationService(runtime, MODERATION_MODELS[config.moderationModel]);
+  const faces = new FacesService(runtime);
   const services: Services = {
     images: new ImageSource(metadata.buckets, blobs),
     labels: new LabelsService(runtime, detector, manifest(detector.model).version, text, moderation),
     text,
     moderation,
+    faces,
     runtime,
   };
   return {
@@ -70,7 +73,7 @@ export async function startArgus(config: Config): Promise<Argus> {
   });
   if (config.warmUp) {
     // Warm-up failures are reported by /health; requests still try (and fail with the reason).
-    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
+    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models, ...built.services.faces.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
   }
   const { port } = server.address() as AddressInfo;
   return {

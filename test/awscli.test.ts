@@ -96,6 +96,20 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       assert.ok(r.ImageProperties.Quality.Sharpness >= 0);
     });
 
+    it(`${cli.name}: detect-faces --attributes ALL and compare-faces`, async (ctx) => {
+      if (!hasEvalData) return ctx.skip('eval-data not found');
+      const group = join(EVAL_DATA, 'faces-bbt-identities', 'group', 'bbt4.jpg');
+      const amy = join(EVAL_DATA, 'faces-bbt-identities', 'identities', 'amy', 'amy1.png');
+      const { stdout } = await aws(cli.bin, ['rekognition', 'detect-faces', '--image-bytes', `fileb://${group}`, '--attributes', 'ALL']);
+      const faces = JSON.parse(stdout).FaceDetails;
+      assert.equal(faces.length, 6);
+      assert.ok(faces.every((f: { Gender?: unknown; Emotions?: unknown[] }) => f.Gender && f.Emotions?.length));
+      const { stdout: cmp } = await aws(cli.bin, ['rekognition', 'compare-faces', '--source-image-bytes', `fileb://${amy}`, '--target-image-bytes', `fileb://${group}`, '--similarity-threshold', '90']);
+      const r = JSON.parse(cmp);
+      assert.equal(r.FaceMatches.length, 1);
+      assert.equal(r.UnmatchedFaces.length, 5);
+    });
+
     it(`${cli.name}: a wrong secret key is refused`, async () => {
       await assert.rejects(aws(cli.bin, ['rekognition', 'detect-labels', '--image-bytes', `fileb://${photo}`], 'wrong-secret'), (e: Error & { stderr?: string }) => {
         assert.match(e.stderr ?? '', /InvalidSignatureException/);

@@ -6,7 +6,7 @@
  * Stated tolerance (PACK[].tolerance, 1e-3): max |onnx - tfjs| <= 1e-3 * max(1, max |tfjs|) per
  * output. Measured worst cases are around 1e-5 of the range (see the report of issue 8).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,18 +196,21 @@ function toHalf(v: number): number {
   return sign | (exp << 10) | mant;
 }
 
+/** A temporary folder for the tests of the enclosing describe, removed after them. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 let seed = 7;
 const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
 const rand = (n: number, scale = 1) => Array.from({ length: n }, () => +(rnd() * scale).toFixed(3));
 
 describe('TF op semantics against tfjs-wasm (hand-built graph)', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'argus-convert-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('argus-convert-');
 
-  it('matches tfjs on depthwise/fused convs, pools, resizes, slices, floor ops, top-k, gather, pack and split', async () => {
+  it('matches tfjs on depthwise/fused convs, pools, resizes, slices, floor ops, top-k, gather, pack, split and depth-to-space', async () => {
     const g = new GraphBuilder();
     const x = g.input('x', [1, 7, 9, 4]);
     const conv = { strides: L([1, 2, 2, 1]), padding: S('SAME'), data_format: S('NHWC'), dilations: L([1, 1, 1, 1]), T: T('DT_FLOAT') };
@@ -262,7 +265,10 @@ describe('TF op semantics against tfjs-wasm (hand-built graph)', () => {
     const pack = g.op('Pack', [mean, mean], { axis: I(1), N: I(2) });
     const split = g.op('SplitV', [trAdd, g.const([2, -1], [2], 'int32'), g.const([1], [], 'int32')], { num_split: I(2) });
     const padded = g.op('Pad', [g.op('Relu6', [scaled]), g.const([0, 0, 1, 2, 0, 1, 0, 0], [4, 2], 'int32')]);
-    const outputs = [dw, fcl, mp, rsHalf, rsAlign, mean, trAdd, ss1, ss2, fdiv, fmod, ffmod, topk, `${topk}:1`, gathered, pack, `${split}:1`, padded];
+    // From a TF-order input and from a convolution output (NCHW while propagating).
+    const d2sIn = g.op('DepthToSpace', [x], { block_size: I(2), data_format: S('NHWC'), T: T('DT_FLOAT') });
+    const d2sConv = g.op('DepthToSpace', [dw], { block_size: I(2), data_format: S('NHWC'), T: T('DT_FLOAT') });
+    const outputs = [dw, fcl, mp, rsHalf, rsAlign, mean, trAdd, ss1, ss2, fdiv, fmod, ffmod, topk, `${topk}:1`, gathered, pack, `${split}:1`, padded, d2sIn, d2sConv];
     const file = g.write(dir);
 
     const feeds: Feeds = { x: { type: 'float32', dims: [1, 7, 9, 4], data: Float32Array.from(rand(7 * 9 * 4, 2)) } };
@@ -285,9 +291,9 @@ describe('TF op semantics against tfjs-wasm (hand-built graph)', () => {
   it('names every unsupported op instead of converting part of a graph', () => {
     const g = new GraphBuilder();
     const x = g.input('x', [1, 4, 4, 4]);
-    g.op('DepthToSpace', [g.op('Atan2', [x, x])], { block_size: I(2) });
+    g.op('SpaceToDepth', [g.op('Atan2', [x, x])], { block_size: I(2) });
     const file = g.write(dir);
-    assert.throws(() => convertTfjsModelFile(file), (err: unknown) => err instanceof UnsupportedOpsError && err.ops.join() === 'Atan2,DepthToSpace');
+    assert.throws(() => convertTfjsModelFile(file), (err: unknown) => err instanceof UnsupportedOpsError && err.ops.join() === 'Atan2,SpaceToDepth');
   });
 });
 
@@ -334,7 +340,7 @@ describe('default pack: converted models agree with tfjs-wasm', () => {
     assert.ok(reference > 10, `only ${reference} reference detections on the photos`);
   });
 
-  for (const id of ['nanodet', 'blazeface', 'faceres', 'emotion']) {
+  for (const id of ['nanodet', 'blazeface', 'faceres', 'emotion', 'blazeface-front', 'facemesh-detection-full']) {
     it(`${id}: generated image${hasEvalData ? ' and the real photos' : ''}`, async () => {
       await checkPack(id, hasEvalData);
     });
@@ -342,11 +348,7 @@ describe('default pack: converted models agree with tfjs-wasm', () => {
 });
 
 describe('conversion cache (convert on first use)', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'argus-onnx-cache-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('argus-onnx-cache-');
 
   it('converts and checks once, then serves the cached file keyed by the source sha256', async () => {
     const file = humanModelsFile(packModel('emotion').file);
@@ -365,10 +367,10 @@ describe('conversion cache (convert on first use)', () => {
 
   it('gives the reason when a model does not convert, and remembers it', async () => {
     const g = new GraphBuilder();
-    g.op('DepthToSpace', [g.input('x', [1, 4, 4, 4])], { block_size: I(2) });
+    g.op('SpaceToDepth', [g.input('x', [1, 4, 4, 4])], { block_size: I(2) });
     const sub = mkdtempSync(join(dir, 'bad-'));
     const file = g.write(sub);
-    await assert.rejects(onnxFor(file, dir), /conversion to ONNX failed: unsupported TensorFlow ops: DepthToSpace/);
-    await assert.rejects(onnxFor(file, dir), /unsupported TensorFlow ops: DepthToSpace/);
+    await assert.rejects(onnxFor(file, dir), /conversion to ONNX failed: unsupported TensorFlow ops: SpaceToDepth/);
+    await assert.rejects(onnxFor(file, dir), /unsupported TensorFlow ops: SpaceToDepth/);
   });
 });

@@ -8,8 +8,9 @@ import type { Handler, Operation } from './operation.js';
 import { labelsHandlers } from './labels.js';
 import { textHandlers } from './text.js';
 import { moderationHandlers } from './moderation.js';
+import { facesHandlers } from './faces.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

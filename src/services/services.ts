@@ -3,6 +3,7 @@ import type { ImageSource } from './image-source.js';
 import type { LabelsService } from './labels.js';
 import type { TextService } from './text.js';
 import type { ModerationService } from './moderation.js';
+import type { FacesService } from './faces.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface Services {
@@ -10,5 +11,6 @@ export interface Services {
   labels: LabelsService;
   text: TextService;
   moderation: ModerationService;
+  faces: FacesService;
   runtime: ModelRuntime;
 }

@@ -30,23 +30,30 @@ export class OnnxBackend implements Backend {
   }
 }
 
+/**
+ * Runs a session on plain tensors and returns copies of the requested outputs (a native memcpy:
+ * the buffers are transferred to the pool, and the session may reuse its own).
+ */
+export async function runOnnxSession(session: ort.InferenceSession, feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
+  const inputs: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data, t.dims);
+  const result = await session.run(inputs, outputs);
+  const out: Record<string, TensorData> = {};
+  for (const name of outputs) {
+    const t = result[name]!;
+    const type = t.type === 'int32' ? 'int32' : 'float32';
+    const data = type === 'int32' ? new Int32Array(t.data as Int32Array) : new Float32Array(t.data as Float32Array);
+    out[name] = { type, dims: [...t.dims], data };
+    t.dispose?.();
+  }
+  return out;
+}
+
 class OnnxModel implements LoadedModel {
   constructor(private readonly session: ort.InferenceSession) {}
 
-  async run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
-    const inputs: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data, t.dims);
-    const result = await this.session.run(inputs, outputs);
-    const out: Record<string, TensorData> = {};
-    for (const name of outputs) {
-      const t = result[name]!;
-      const type = t.type === 'int32' ? 'int32' : 'float32';
-      // A copy (native memcpy), since the buffer is transferred to the pool and the session may reuse its own.
-      const data = type === 'int32' ? new Int32Array(t.data as Int32Array) : new Float32Array(t.data as Float32Array);
-      out[name] = { type, dims: [...t.dims], data };
-      t.dispose?.();
-    }
-    return out;
+  run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
+    return runOnnxSession(this.session, feeds, outputs);
   }
 
   dispose(): void {

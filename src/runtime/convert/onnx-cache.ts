@@ -15,7 +15,7 @@ import { tfjsModelSha256 } from './tfjs-weights.js';
 import type { Feeds } from '../tensor.js';
 
 /** Bump when the converter's output changes, so cached conversions are redone. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 export interface CheckReport {
   ok: boolean;

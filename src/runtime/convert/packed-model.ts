@@ -1,8 +1,9 @@
 /**
- * Unpack-on-first-use for models a package ships in a form no backend reads: today nsfwjs's
- * Keras models, wrapped as base64 JavaScript modules (parsing those is what made nsfwjs's own
- * first load take 6.7 s). The first use reads the modules (nsfwjs-bundle.ts), converts the
- * layers model to a TF.js graph model (keras-to-graph.ts) and writes `model.json` +
+ * Unpack-on-first-use for models a package ships in a form no backend reads: nsfwjs's Keras
+ * models, wrapped as base64 JavaScript modules (parsing those is what made nsfwjs's own first load
+ * take 6.7 s), and face-api's bare weight manifests whose network lives in library code
+ * (face-api-resnet.ts). The first use reads the sources, builds the Keras layers model, converts
+ * it to a TF.js graph model (keras-to-graph.ts) and writes `model.json` +
  * `weights.bin` into `<cacheDir>/<model id>/<key>/`; later starts only hash the sources and find
  * the folder. The graph model then goes wherever graph models go (tfjs-wasm, or the ONNX cache).
  *
@@ -14,19 +15,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unpackNsfwjsModel } from './nsfwjs-bundle.js';
+import { unpackNsfwjsModel, type KerasModelJson } from './nsfwjs-bundle.js';
+import { faceApiResnetAsKeras } from './face-api-resnet.js';
 import { kerasToGraph } from './keras-to-graph.js';
 
 /** Bump when the unpacked output changes, so cached folders are rebuilt. */
 export const UNPACKER_VERSION = 1;
 
-export type PackagingKind = 'nsfwjs-keras-js';
+export type PackagingKind = 'nsfwjs-keras-js' | 'face-api-resnet';
 
 export interface PackedSource {
   kind: PackagingKind;
-  /** The module holding model.json. */
+  /** The module holding model.json ('nsfwjs-keras-js'), or the weights manifest ('face-api-resnet'). */
   modelFile: string;
-  /** The weight-shard modules, in manifest order. */
+  /** The weight shards (modules for 'nsfwjs-keras-js'), in manifest order. */
   shardFiles: readonly string[];
 }
 
@@ -48,6 +50,17 @@ export function sourcesSha256(src: PackedSource): string {
   return hash.digest('hex');
 }
 
+function readLayersModel(src: PackedSource): { json: KerasModelJson; weightData: Buffer } {
+  switch (src.kind) {
+    case 'nsfwjs-keras-js':
+      return unpackNsfwjsModel(src.modelFile, src.shardFiles);
+    case 'face-api-resnet':
+      return faceApiResnetAsKeras(JSON.parse(readFileSync(src.modelFile, 'utf8')), Buffer.concat(src.shardFiles.map((f) => readFileSync(f))));
+    default:
+      throw new Error(`unknown packaging '${String(src.kind)}'`);
+  }
+}
+
 /** The unpacked graph model for `src`, from `<cacheDir>/<id>/` or unpacked now. */
 export function unpackedModel(id: string, src: PackedSource, cacheDir: string): UnpackedModel {
   const t0 = performance.now();
@@ -58,8 +71,7 @@ export function unpackedModel(id: string, src: PackedSource, cacheDir: string): 
   const modelJson = join(dir, 'model.json');
   if (existsSync(modelJson) && existsSync(join(dir, WEIGHTS))) return { modelJson, sha256, fromCache: true, ms: performance.now() - t0 };
 
-  if (src.kind !== 'nsfwjs-keras-js') throw new Error(`unknown packaging '${String(src.kind)}'`);
-  const layers = unpackNsfwjsModel(src.modelFile, src.shardFiles);
+  const layers = readLayersModel(src);
   const graph = kerasToGraph(layers.json, layers.weightData, WEIGHTS);
   graph.json.userDefinedMetadata = { unpackedFrom: [src.modelFile, ...src.shardFiles], sourceSha256: sha256, unpackerVersion: UNPACKER_VERSION };
 

@@ -75,7 +75,7 @@ export const SUPPORTED_TF_OPS: readonly string[] = Object.freeze([
   'Softmax', 'LogSoftmax', 'Mean', 'Sum', 'Max', 'Min', 'Prod', 'ArgMax', 'ArgMin',
   'ConcatV2', 'Concat', 'Pack', 'Unpack', 'Reshape', 'Squeeze', 'ExpandDims', 'Transpose', 'Pad', 'PadV2', 'MirrorPad',
   'StridedSlice', 'Slice', 'Split', 'SplitV', 'GatherV2', 'Gather', 'Tile', 'Cast', 'Shape', 'Fill', 'ZerosLike', 'OnesLike',
-  'Range', 'SparseToDense', 'TopKV2', 'ResizeBilinear', 'ResizeNearestNeighbor',
+  'Range', 'SparseToDense', 'TopKV2', 'ResizeBilinear', 'ResizeNearestNeighbor', 'DepthToSpace',
 ]);
 
 const SUPPORTED = new Set(SUPPORTED_TF_OPS);
@@ -1191,6 +1191,8 @@ function convertNode(cv: Converter, node: TfNode, ins: Val[]): Val[] {
     case 'ResizeBilinear':
     case 'ResizeNearestNeighbor':
       return [resize(cv, node, a, ins)];
+    case 'DepthToSpace':
+      return [depthToSpace(cv, node, a, ins[0]!)];
     default:
       throw new UnsupportedOpsError([op]);
   }
@@ -1358,6 +1360,22 @@ function matmul(cv: Converter, node: TfNode, a: Attrs, ins: Val[]): Val {
   }
   out = activation(cv, out, act, base, a, extra, null, shape);
   return cv.val(out, 'float32', shape, null, base);
+}
+
+/**
+ * TF DepthToSpace (NHWC): out[n, h*b + i, w*b + j, c] = in[n, h, w, (i*b + j)*C + c]. ONNX's
+ * DepthToSpace in DCR mode is the same rearrangement on NCHW, so the input goes NCHW.
+ */
+function depthToSpace(cv: Converter, node: TfNode, a: Attrs, x: Val): Val {
+  const base = node.name;
+  if (a.str('data_format', 'NHWC') !== 'NHWC') throw new Error(`DepthToSpace data_format ${a.str('data_format')} is not supported`);
+  const b = a.int('block_size');
+  if (!(b >= 1)) throw new Error(`DepthToSpace block_size ${b}`);
+  const out = cv.emit('DepthToSpace', [cv.name(x, NCHW)], base, [attr.int('blocksize', b), attr.string('mode', 'DCR')])[0]!;
+  const [n, h, w, c] = x.shape ?? [-1, -1, -1, -1];
+  const scale = (d: number) => (d >= 0 ? d * b : -1);
+  const shape = [n!, scale(h!), scale(w!), c! >= 0 ? c! / (b * b) : -1];
+  return cv.val(out, x.dtype, shape, NCHW, base);
 }
 
 function resize(cv: Converter, node: TfNode, a: Attrs, ins: Val[]): Val {

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { TfjsWasmBackend } from '../backends/tfjs-wasm.js';
+import { runOnnxSession } from '../backends/onnx.js';
 import type { LoadedModel } from '../backends/backend.js';
 import type { ModelManifest } from '../catalogue.js';
 import type { Feeds, TensorData } from '../tensor.js';
@@ -77,6 +78,10 @@ export const PACK: readonly PackModel[] = Object.freeze([
     },
     tolerance: 1e-3,
   },
+  { id: 'blazeface-back', file: 'models/blazeface-back.json', input: 'input', size: 256, feeds: nhwc('input', 256, (v) => v / 127.5 - 1), tolerance: 1e-3 },
+  // It carries a signature, so its graph input is named 'input:0' (the tensor name), not 'input'.
+  { id: 'facemesh-detection-full', file: 'models/facemesh-detection-full.json', input: 'input:0', size: 192, feeds: nhwc('input:0', 192, (v) => v / 127.5 - 1), tolerance: 1e-3 },
+  { id: 'blazeface-front', file: 'models/blazeface-front.json', input: 'input', size: 128, feeds: nhwc('input', 128, (v) => v / 127.5 - 1), tolerance: 1e-3 },
   { id: 'facemesh', file: 'models/facemesh.json', input: 'input_1:0', size: 192, feeds: nhwc('input_1:0', 192, (v) => v / 255), tolerance: 1e-3 },
   { id: 'iris', file: 'models/iris.json', input: 'input_1', size: 64, feeds: nhwc('input_1', 64, (v) => v / 255), tolerance: 1e-3 },
   { id: 'antispoof', file: 'models/antispoof.json', input: 'conv2d_input:0', size: 128, feeds: nhwc('conv2d_input:0', 128, (v) => v / 255), tolerance: 1e-3 },
@@ -172,17 +177,8 @@ export class OnnxRunner implements LoadedModel {
     return new OnnxRunner(session);
   }
 
-  async run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
-    const inputs: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data, t.dims);
-    const result = await this.session.run(inputs, outputs);
-    const out: Record<string, TensorData> = {};
-    for (const name of outputs) {
-      const t = result[name]!;
-      const type = t.type === 'int32' ? 'int32' : 'float32';
-      out[name] = { type, dims: [...t.dims], data: type === 'int32' ? Int32Array.from(t.data as Int32Array) : Float32Array.from(t.data as Float32Array) };
-    }
-    return out;
+  run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
+    return runOnnxSession(this.session, feeds, outputs);
   }
 
   dispose(): void {
