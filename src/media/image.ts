@@ -328,21 +328,22 @@ export interface PixelRect {
 /**
  * The part of a decoded image inside `rect` (integer pixels, clamped to the image), as an image
  * of its own: e.g. a tile for a detector that needs small objects larger. With `canvas`, the part
- * is placed at the top left of a black canvas of that size (a fixed-size model input).
+ * is placed on a black canvas of that size, at its `left`/`top` (default the top left corner).
  */
-export function cropImage(img: DecodedImage, rect: PixelRect, canvas?: { width: number; height: number }): DecodedImage {
+export function cropImage(img: DecodedImage, rect: PixelRect, canvas?: { width: number; height: number; left?: number; top?: number }): DecodedImage {
   const left = Math.max(0, Math.min(img.width - 1, Math.round(rect.left)));
   const top = Math.max(0, Math.min(img.height - 1, Math.round(rect.top)));
   let width = Math.max(1, Math.min(img.width - left, Math.round(rect.width)));
   let height = Math.max(1, Math.min(img.height - top, Math.round(rect.height)));
   if (!canvas && left === 0 && top === 0 && width === img.width && height === img.height) return img;
   const out = canvas ?? { width, height };
-  width = Math.min(width, out.width);
-  height = Math.min(height, out.height);
+  const [atX, atY] = [Math.max(0, Math.round(canvas?.left ?? 0)), Math.max(0, Math.round(canvas?.top ?? 0))];
+  width = Math.max(0, Math.min(width, out.width - atX));
+  height = Math.max(0, Math.min(height, out.height - atY));
   const data = canvas ? Buffer.alloc(out.width * out.height * 3) : Buffer.allocUnsafe(out.width * out.height * 3);
   for (let y = 0; y < height; y++) {
     const from = ((top + y) * img.width + left) * 3;
-    img.data.copy(data, y * out.width * 3, from, from + width * 3);
+    img.data.copy(data, ((atY + y) * out.width + atX) * 3, from, from + width * 3);
   }
   return { ...img, data, width: out.width, height: out.height };
 }

@@ -1,8 +1,8 @@
 /**
- * Finds faces in an image: one detector pass over the whole (letterboxed) image, plus, for
- * images large enough that small faces shrink below what the detector sees, passes over
- * overlapping tiles of the image enlarged by a zoom factor; all passes are merged with
- * MediaPipe's weighted NMS.
+ * Finds faces in an image: one detector pass over the whole (letterboxed) image; optionally one
+ * over the image shrunk inside the input, for faces that fill the frame; and, for images large
+ * enough that small faces shrink below what the detector sees, passes over overlapping tiles of
+ * the image enlarged by a zoom factor. All passes are merged with MediaPipe's weighted NMS.
  *
  *   const faces = await new FaceDetector(runtime).detect(img);
  *   faces[0]?.box  // { left, top, width, height } in image ratios, largest face first
@@ -14,7 +14,7 @@ import { FACE_DETECTORS, fitBox, weightedNms, type FaceCandidate, type FaceModel
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface FoundFace {
-  /** Image ratios (Rekognition's BoundingBox): the face, roughly forehead to chin. */
+  /** Image ratios (Rekognition's BoundingBox): the face from the lower forehead to the chin, jaw to jaw (dlib's box). */
   box: Box;
   /** 0..1 */
   score: number;
@@ -47,16 +47,32 @@ export interface TilingPlan {
 export interface FaceDetectorConfig {
   detector: FaceModelSpec;
   tiling?: TilingPlan;
-  /** Score a face needs in the whole-image pass; defaults to the detector's own threshold. */
+  /** Score a face needs in the whole-image passes; defaults to the detector's own threshold. */
   minScore?: number;
+  /**
+   * Also look at the whole image shrunk to `scale` of the input, centred on black, and keep the
+   * faces that span at least `minFace` of the image's long side: for detectors that miss faces
+   * filling the frame (the full-range model finds almost no face larger than about half its
+   * input, e.g. a tight portrait). Smaller faces are left to the other passes: shrunk that far,
+   * texture looks like faces and small boxes are coarse.
+   */
+  zoomOut?: { scale: number; minFace: number };
   /** IoU above which two detections are blended into one face. */
   nmsIou: number;
 }
 
-/** Chosen with bench/face-detect-eval.ts (results in bench/results/face-detect-eval.json). */
+/**
+ * MediaPipe's full-range detector over the whole image and the image shrunk to half the input
+ * (close-ups; score >= 0.6), and over tiles at 3x and 6x (score >= 0.7), so faces from the whole
+ * frame down to about 1.5 % of the long side (25-30 px in 1080p) are found. Chosen with
+ * bench/face-detect-eval.ts (bench/results/face-detect-eval.json): among the candidates, the
+ * most faces found (dlib photos alone and pasted small into 1080p frames, close-ups) at 3 false
+ * positives over 116 images (two raccoon faces, one extra face on a close-up).
+ */
 export const DEFAULT_FACE_DETECTOR: FaceDetectorConfig = Object.freeze({
-  detector: FACE_DETECTORS['blazeface-back']!,
-  tiling: Object.freeze({ zooms: [2, 4], overlap: 0.25, minTileSide: 224, minScore: 0.8 }),
+  detector: FACE_DETECTORS['facemesh-detection-full']!,
+  zoomOut: Object.freeze({ scale: 0.5, minFace: 0.4 }),
+  tiling: Object.freeze({ zooms: [3, 6], overlap: 0.25, minTileSide: 224, minScore: 0.7 }),
   nmsIou: 0.3,
 });
 
@@ -104,7 +120,7 @@ const EDGE_MARGIN = 0.02;
 
 /** A face from one pass, in image ratios, before the passes are merged. */
 export interface PassFace extends FaceCandidate {
-  /** 1: the whole-image pass; else the zoom of the tiled pass. */
+  /** 1 or less: a whole-image pass (1, or the zoom-out); above 1: the zoom of a tiled pass. */
   zoom: number;
 }
 
@@ -136,6 +152,16 @@ export class FaceDetector {
     // Letterboxed on black: MediaPipe pads its detector input with zeros the same way.
     const whole = await resizeForModel(img, size, size, 'letterbox', { pad: { r: 0, g: 0, b: 0 } });
     passes.push(this.pass(img, whole.data, whole, 1, floor));
+    const zoomOut = this.config.zoomOut;
+    if (zoomOut && zoomOut.scale < 1) {
+      const side = Math.max(1, Math.round(size * zoomOut.scale));
+      const small = await resizeForModel(img, side, side, 'letterbox', { pad: { r: 0, g: 0, b: 0 } });
+      const at = Math.floor((size - side) / 2);
+      const canvas = cropImage({ ...img, data: small.data, width: side, height: side }, { left: 0, top: 0, width: side, height: side }, { width: size, height: size, left: at, top: at });
+      const minFace = zoomOut.minFace * Math.max(img.width, img.height);
+      const large = (f: PassFace) => Math.max(f.box.width * img.width, f.box.height * img.height) >= minFace;
+      passes.push(this.pass(img, canvas.data, { ...small, padX: small.padX + at, padY: small.padY + at }, zoomOut.scale, floor).then((faces) => faces.filter(large)));
+    }
     for (const level of planTiles(img.width, img.height, size, tiling)) {
       const resized = await resizeForModel(img, level.width, level.height, 'fill');
       const scaled: DecodedImage = { ...img, data: resized.data, width: level.width, height: level.height };
@@ -155,7 +181,7 @@ export class FaceDetector {
    */
   merge(faces: readonly PassFace[], minScore = this.config.minScore ?? this.config.detector.minScore, tileMinScore = this.config.tiling?.minScore ?? 1): FoundFace[] {
     const { detector, nmsIou } = this.config;
-    const kept = faces.filter((f) => f.score >= (f.zoom === 1 ? minScore : tileMinScore));
+    const kept = faces.filter((f) => f.score >= (f.zoom <= 1 ? minScore : tileMinScore));
     const out: FoundFace[] = [];
     for (const f of weightedNms(kept, nmsIou)) {
       const box = clip(fitBox(f.box, detector.boxFit));

@@ -40,7 +40,7 @@ export interface FaceModelSpec {
   decode(outputs: Record<string, TensorData>, minScore: number): FaceCandidate[];
   /** Score at which the detector says "face" (its authors' threshold, or tuned on eval data). */
   minScore: number;
-  /** Maps the native box to Argus's face box (fitted on dlib's boxes; bench/face-detect-eval.ts). */
+  /** Maps the native box to Argus's face box (dlib's convention, fitted by bench/face-detect-eval.ts). */
   boxFit: BoxFit;
 }
 
@@ -166,8 +166,6 @@ function nhwcSigned(name: string, rgb: Uint8Array, w: number, h: number): Feeds 
   return { [name]: { type: 'float32', dims: [1, h, w, 3], data } };
 }
 
-const IDENTITY_FIT: BoxFit = Object.freeze({ scaleX: 1, scaleY: 1, shiftY: 0 });
-
 /**
  * BlazeFace as shipped in two-headed form (scores and regressors per anchor layer): 'blazeface'
  * / 'blazeface-back' (256, strides 16 and 32) and 'blazeface-front' (128, strides 8 and 16).
@@ -221,12 +219,17 @@ function packedBlazeFace(model: string, size: number, layers: readonly { stride:
   });
 }
 
-/** BlazeFace back-camera model (256x256): faces from about 1/16 of the input up. */
-export const BLAZEFACE_BACK = twoHeadBlazeFace('blazeface-back', 256, 0.5, IDENTITY_FIT);
+// Thresholds and box fits measured by bench/face-detect-eval.ts (bench/results/face-detect-eval.json).
+// The fits take each detector's box to dlib's convention: lower forehead (about 0.1 of the box
+// above the eyebrows) to the chin, jaw to jaw.
+
+/** BlazeFace back-camera model (256x256): faces from about 1/12 of the input up. */
+export const BLAZEFACE_BACK = twoHeadBlazeFace('blazeface-back', 256, 0.6, { scaleX: 1.06, scaleY: 1.06, shiftY: -0.027 });
 /** BlazeFace front-camera model (128x128): close-up selfies. The same network as MediaPipe's short-range detector (facemesh-detection-short gives identical faces). */
-export const BLAZEFACE_FRONT = twoHeadBlazeFace('blazeface-front', 128, 0.5, IDENTITY_FIT);
-/** MediaPipe face_detection_full_range (192x192, one stride-4 layer of 2304 anchors). */
-export const FACE_DETECTION_FULL = packedBlazeFace('facemesh-detection-full', 192, [{ stride: 4, perCell: 1 }], 'Identity:0', 0.5, IDENTITY_FIT);
+export const BLAZEFACE_FRONT = twoHeadBlazeFace('blazeface-front', 128, 0.6, { scaleX: 1.011, scaleY: 1.011, shiftY: -0.054 });
+/** MediaPipe face_detection_full_range (192x192, one stride-4 layer of 2304 anchors): faces from about 1/16 of the input up. */
+export const FACE_DETECTION_FULL = packedBlazeFace('facemesh-detection-full', 192, [{ stride: 4, perCell: 1 }], 'Identity:0', 0.6, { scaleX: 0.97, scaleY: 0.97, shiftY: 0.029 });
+
 export const FACE_DETECTORS: Readonly<Record<string, FaceModelSpec>> = Object.freeze({
   'blazeface-back': BLAZEFACE_BACK,
   'blazeface-front': BLAZEFACE_FRONT,
