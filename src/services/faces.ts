@@ -164,8 +164,9 @@ export class FacesService implements FaceEngine {
   private async embedding(img: DecodedImage, m: mesh.Point3[]): Promise<Float32Array> {
     const toSource = similarityTransform(DLIB_CHIP_TEMPLATE, mesh.alignmentPoints(m));
     const aligned = warpCrop(img, toSource, EMBEDDING_SIZE, EMBEDDING_SIZE);
-    const out = await this.run(EMBEDDING_MODEL, embeddingInput(aligned), EMBEDDING_SIZE, 3, ['descriptor']);
-    return l2normalise(out.descriptor!.data);
+    const mirrored = warpCrop(img, { ...toSource, a: -toSource.a, d: -toSource.d, c: toSource.c + toSource.a * EMBEDDING_SIZE, f: toSource.f + toSource.d * EMBEDDING_SIZE }, EMBEDDING_SIZE, EMBEDDING_SIZE);
+    const [a, b] = await Promise.all([aligned, mirrored].map(async (crop) => l2normalise((await this.run(EMBEDDING_MODEL, embeddingInput(crop), EMBEDDING_SIZE, 3, ['descriptor'])).descriptor!.data)));
+    return l2normalise(a!.map((v, i) => v + b![i]!));
   }
 
   private async ageGender(img: DecodedImage, m: mesh.Point3[]): Promise<Pick<FaceAttributes, 'ageRange' | 'gender'>> {
