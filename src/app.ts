@@ -16,6 +16,9 @@ import { LabelsService } from './services/labels.js';
 import { TextService } from './services/text.js';
 import { ModerationService } from './services/moderation.js';
 import { FacesService } from './services/faces.js';
+import { CelebritiesService } from './services/celebrities.js';
+import { CollectionsService } from './services/collections.js';
+import { VectorIndexes } from './stores/vector-index/indexes.js';
 import { MODERATION_MODELS } from './vision/moderation.js';
 import type { Services } from './services/services.js';
 import { createAwsJsonHandler } from './edge/aws-json.js';
@@ -39,12 +42,16 @@ export function buildServices(config: Config) {
   const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
   const moderation = new ModerationService(runtime, MODERATION_MODELS[config.moderationModel]);
   const faces = new FacesService(runtime);
+  // One vector index per face collection, kept beside the metadata and rebuilt from it when missing or damaged.
+  const indexes = new VectorIndexes(metadata.faces, { dir: join(config.dataDir, 'vectors') });
   const services: Services = {
     images: new ImageSource(metadata.buckets, blobs),
     labels: new LabelsService(runtime, detector, manifest(detector.model).version, text, moderation),
     text,
     moderation,
     faces,
+    celebrities: new CelebritiesService(metadata.celebrities, faces),
+    collections: new CollectionsService({ store: metadata.faces, indexes, engine: faces, ...(config.region ? { region: config.region } : {}) }),
     runtime,
   };
   return {
@@ -53,6 +60,7 @@ export function buildServices(config: Config) {
     services,
     async close() {
       await runtime.close();
+      indexes.close();
       metadata.close();
     },
   };

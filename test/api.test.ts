@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DetectLabelsCommand, DetectFacesCommand, CreateCollectionCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { DetectLabelsCommand, DetectFacesCommand, DescribeStreamProcessorCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, NO_EVAL_DATA, type TestServer } from './helpers/server.js';
 import { errorOf } from './helpers/errors.js';
@@ -73,9 +73,9 @@ describe('the Rekognition API through the official SDK', () => {
   });
 
   it('names an operation that is not built yet in a clear not-implemented error', async () => {
-    const e = await errorOf(t.rekognition.send(new CreateCollectionCommand({ CollectionId: 'family' })));
+    const e = await errorOf(t.rekognition.send(new DescribeStreamProcessorCommand({ Name: 'front-door' })));
     assert.equal(e.name, 'NotImplementedException');
-    assert.match(e.message, /CreateCollection is not implemented/);
+    assert.match(e.message, /DescribeStreamProcessor is not implemented/);
     assert.equal(e.$metadata.httpStatusCode, 501);
   });
 

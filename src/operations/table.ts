@@ -9,8 +9,11 @@ import { labelsHandlers } from './labels.js';
 import { textHandlers } from './text.js';
 import { moderationHandlers } from './moderation.js';
 import { facesHandlers } from './faces.js';
+import { collectionsHandlers } from './collections.js';
+import { usersHandlers } from './users.js';
+import { celebritiesHandlers } from './celebrities.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

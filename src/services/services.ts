@@ -3,7 +3,9 @@ import type { ImageSource } from './image-source.js';
 import type { LabelsService } from './labels.js';
 import type { TextService } from './text.js';
 import type { ModerationService } from './moderation.js';
+import type { CollectionsService } from './collections.js';
 import type { FacesService } from './faces.js';
+import type { CelebritiesService } from './celebrities.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface Services {
@@ -11,6 +13,8 @@ export interface Services {
   labels: LabelsService;
   text: TextService;
   moderation: ModerationService;
+  collections: CollectionsService;
   faces: FacesService;
+  celebrities: CelebritiesService;
   runtime: ModelRuntime;
 }

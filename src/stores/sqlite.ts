@@ -2,6 +2,8 @@
 import Database from 'better-sqlite3';
 import type { MetadataStore } from './metadata.js';
 import { SqliteBucketRepository } from './sqlite-buckets.js';
+import { SqliteFaceRepository } from './sqlite-faces.js';
+import { SqliteCelebrityRepository } from './sqlite-celebrities.js';
 
 /** Append-only: each entry moves the schema one version up. Never edit a released migration. */
 const MIGRATIONS: readonly string[] = [
@@ -36,6 +38,58 @@ const MIGRATIONS: readonly string[] = [
      last_modified INTEGER NOT NULL,
      PRIMARY KEY (upload_id, part_number)
    ) WITHOUT ROWID;`,
+  // Face collections, their faces (embeddings as little-endian Float32 blobs) and users.
+  // AUTOINCREMENT: a face's seq and a collection's key are never reused, so a vector index file
+  // that records "everything up to seq N" stays true, and a file named after a deleted
+  // collection's key can never be mistaken for a new collection's.
+  `CREATE TABLE face_collections (
+     key INTEGER PRIMARY KEY AUTOINCREMENT,
+     collection_id TEXT NOT NULL UNIQUE,
+     arn TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     face_model_version TEXT NOT NULL,
+     dimensions INTEGER NOT NULL
+   );
+   CREATE TABLE face_users (
+     user_key INTEGER PRIMARY KEY AUTOINCREMENT,
+     collection_key INTEGER NOT NULL REFERENCES face_collections(key) ON DELETE CASCADE,
+     user_id TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('CREATED', 'UPDATING', 'ACTIVE')),
+     created_at INTEGER NOT NULL,
+     UNIQUE (collection_key, user_id)
+   );
+   CREATE TABLE faces (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     collection_key INTEGER NOT NULL REFERENCES face_collections(key) ON DELETE CASCADE,
+     face_id TEXT NOT NULL UNIQUE,
+     image_id TEXT NOT NULL,
+     external_image_id TEXT,
+     box_width REAL NOT NULL,
+     box_height REAL NOT NULL,
+     box_left REAL NOT NULL,
+     box_top REAL NOT NULL,
+     confidence REAL NOT NULL,
+     model_version TEXT NOT NULL,
+     embedding BLOB NOT NULL,
+     user_key INTEGER REFERENCES face_users(user_key) ON DELETE SET NULL
+   );
+   CREATE INDEX faces_by_collection ON faces (collection_key, seq);
+   CREATE INDEX faces_by_user ON faces (user_key);`,
+  // The celebrity gallery: people and the embeddings of their reference faces per face model.
+  `CREATE TABLE celebrities (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     urls TEXT NOT NULL,
+     known_gender TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE celebrity_faces (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     celebrity_id TEXT NOT NULL REFERENCES celebrities(id) ON DELETE CASCADE,
+     face_model_version TEXT NOT NULL,
+     embedding BLOB NOT NULL
+   );
+   CREATE INDEX celebrity_faces_by_model ON celebrity_faces (face_model_version);`,
 ];
 
 export function migrate(db: Database.Database): number {
@@ -54,6 +108,8 @@ export function migrate(db: Database.Database): number {
 
 export class SqliteMetadataStore implements MetadataStore {
   readonly buckets: SqliteBucketRepository;
+  readonly faces: SqliteFaceRepository;
+  readonly celebrities: SqliteCelebrityRepository;
   readonly schemaVersion: number;
   private readonly db: Database.Database;
 
@@ -65,6 +121,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     this.schemaVersion = migrate(this.db);
     this.buckets = new SqliteBucketRepository(this.db);
+    this.faces = new SqliteFaceRepository(this.db);
+    this.celebrities = new SqliteCelebrityRepository(this.db);
   }
 
   close(): void {
