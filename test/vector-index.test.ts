@@ -43,6 +43,9 @@ class MemorySource implements FaceVectorSource {
   countFaces() {
     return this.faces.size;
   }
+  maxFaceSeq() {
+    return Math.max(0, ...this.faces.keys());
+  }
   faceSeqs() {
     return [...this.faces.keys()].sort((a, b) => a - b);
   }
@@ -284,6 +287,24 @@ describe('the per-collection indexes', () => {
     await settle(indexes, key, dims);
     indexes.drop(key);
     assert.equal(existsSync(file()), false);
+    indexes.close();
+  });
+});
+
+describe('an open index and another process writing the same store', () => {
+  it('finds faces committed elsewhere and forgets faces deleted elsewhere', () => {
+    const { vectors } = clustered(40, 32);
+    const source = new MemorySource();
+    for (let i = 0; i < 20; i++) source.faces.set(i + 1, vectors[i]!);
+    const indexes = new VectorIndexes(source);
+    assert.equal(indexes.search(1, 32, vectors[25]!, 1, 0.999).length, 0);
+    // `argus index-faces` in another process commits faces 21..40 without telling this one.
+    for (let i = 20; i < 40; i++) source.faces.set(i + 1, vectors[i]!);
+    assert.equal(indexes.search(1, 32, vectors[25]!, 1, 0.999)[0]?.id, 26);
+    // ... and deletes face 26.
+    source.faces.delete(26);
+    assert.notEqual(indexes.search(1, 32, vectors[25]!, 1, 0)[0]?.id, 26);
+    assert.equal(indexes.get(1, 32).size, 39);
     indexes.close();
   });
 });

@@ -143,6 +143,8 @@ export interface FaceRepository {
   /** Deletes the collection with its faces and users; false when there was none. */
   deleteCollection(collectionId: string): boolean;
   countFaces(collectionKey: number): number;
+  /** Highest sequence number of the collection's faces (0 when it has none). */
+  maxFaceSeq(collectionKey: number): number;
   countUsers(collectionKey: number): number;
 
   /** Stores the faces of one IndexFaces call in one transaction; returns them with their sequence numbers. */

@@ -95,6 +95,7 @@ export class SqliteFaceRepository implements FaceRepository {
       listCollections: db.prepare('SELECT * FROM face_collections WHERE key > ? ORDER BY key LIMIT ?'),
       deleteCollection: db.prepare('DELETE FROM face_collections WHERE collection_id = ?'),
       countFaces: db.prepare('SELECT COUNT(*) FROM faces WHERE collection_key = ?').pluck(),
+      maxFaceSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM faces WHERE collection_key = ?').pluck(),
       countUsers: db.prepare('SELECT COUNT(*) FROM face_users WHERE collection_key = ?').pluck(),
       insertFace: db.prepare(
         `INSERT INTO faces (collection_key, face_id, image_id, external_image_id, box_width, box_height, box_left, box_top,
@@ -214,6 +215,10 @@ export class SqliteFaceRepository implements FaceRepository {
 
   countFaces(collectionKey: number): number {
     return this.stmt.countFaces.get(collectionKey) as number;
+  }
+
+  maxFaceSeq(collectionKey: number): number {
+    return this.stmt.maxFaceSeq.get(collectionKey) as number;
   }
 
   countUsers(collectionKey: number): number {

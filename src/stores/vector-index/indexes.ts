@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { CollectionIndex, DEFAULT_POLICY, type IndexPolicy } from './collection-index.js';
 import { ExactIndex } from './exact.js';
 import { VectorArena } from './arena.js';
-import { HnswIndex } from './hnsw.js';
+import { DEFAULT_HNSW_PARAMS, HnswIndex } from './hnsw.js';
 import { loadHnsw, saveHnsw } from './file.js';
 import type { VectorMatch } from './types.js';
 
@@ -23,6 +23,8 @@ import type { VectorMatch } from './types.js';
 export interface FaceVectorSource {
   /** Number of faces in the collection. */
   countFaces(collectionKey: number): number;
+  /** Highest sequence number of the collection's faces (0 when it has none). */
+  maxFaceSeq(collectionKey: number): number;
   /** Sequence numbers of the collection's faces, ascending. */
   faceSeqs(collectionKey: number): Iterable<number>;
   /** Faces with a sequence number above `afterSeq`, ascending, with their embeddings. */
@@ -76,10 +78,22 @@ export class VectorIndexes {
     return Math.floor(VectorArena.maxSlots(dimensions) * 0.75);
   }
 
-  /** The index of a collection, loaded (and brought up to date with the store) on first use. */
+  /**
+   * The index of a collection, loaded (and brought up to date with the store) on first use. An
+   * open index is checked against the store on every use (two indexed counts): faces another
+   * process committed (`argus index-faces` beside a running server) are added, and when faces
+   * were deleted elsewhere the index is reloaded.
+   */
   get(key: number, dimensions: number): CollectionIndex {
     if (this.closed) throw new Error('the vector indexes are closed');
     let index = this.open.get(key);
+    if (index) {
+      if (this.source.maxFaceSeq(key) > index.maxSeq) for (const f of this.source.embeddingsAfter(key, index.maxSeq)) if (!index.has(f.seq)) index.add(f.seq, f.embedding);
+      if (this.source.countFaces(key) !== index.size) {
+        this.open.delete(key);
+        index = undefined;
+      }
+    }
     if (!index) {
       index = this.load(key, dimensions);
       this.open.set(key, index);
@@ -165,6 +179,8 @@ export class VectorIndexes {
 
   /** Brings a loaded graph up to date: drops deleted faces (a merge of two ascending lists), appends newer ones. */
   private catchUp(key: number, dimensions: number, graph: HnswIndex, maxSeq: number): CollectionIndex {
+    // M, efConstruction and alpha shaped the saved graph and stay; efSearch is today's setting.
+    graph.params.efSearch = this.policy.hnsw.efSearch ?? DEFAULT_HNSW_PARAMS.efSearch;
     const gone: number[] = [];
     const live = this.source.faceSeqs(key)[Symbol.iterator]();
     let next = live.next();
