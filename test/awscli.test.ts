@@ -110,6 +110,40 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       assert.equal(r.UnmatchedFaces.length, 5);
     });
 
+    it(`${cli.name}: create-collection, index-faces, search-faces-by-image (and the user operations where this CLI has them)`, async (ctx) => {
+      if (!hasEvalData) return ctx.skip('eval-data not found');
+      const id = `cast-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+      const ids = join(EVAL_DATA, 'faces-bbt-identities', 'identities');
+      const created = JSON.parse((await aws(cli.bin, ['rekognition', 'create-collection', '--collection-id', id])).stdout);
+      assert.equal(created.StatusCode, 200);
+      assert.equal(created.FaceModelVersion, 'argus-face-1.0');
+      const faceIds: string[] = [];
+      for (const n of [1, 2]) {
+        const r = JSON.parse((await aws(cli.bin, ['rekognition', 'index-faces', '--collection-id', id, '--image-bytes', `fileb://${join(ids, 'penny', `penny${n}.png`)}`, '--external-image-id', `penny${n}`])).stdout);
+        assert.equal(r.FaceRecords.length, 1);
+        faceIds.push(r.FaceRecords[0].Face.FaceId);
+      }
+      const group = join(EVAL_DATA, 'faces-bbt-identities', 'group', 'bbt4.jpg');
+      const none = JSON.parse((await aws(cli.bin, ['rekognition', 'search-faces-by-image', '--collection-id', id, '--image-bytes', `fileb://${group}`])).stdout);
+      assert.ok(none.SearchedFaceBoundingBox, 'the largest face of the group photo was searched');
+      const found = JSON.parse((await aws(cli.bin, ['rekognition', 'search-faces-by-image', '--collection-id', id, '--image-bytes', `fileb://${join(ids, 'penny', 'penny3.png')}`])).stdout);
+      assert.deepEqual(found.FaceMatches.map((m: { Face: { ExternalImageId: string } }) => m.Face.ExternalImageId).sort(), ['penny1', 'penny2']);
+      await assert.rejects(aws(cli.bin, ['rekognition', 'describe-collection', '--collection-id', 'no-such-collection']), (e: Error & { stderr?: string }) => /ResourceNotFoundException/.test(e.stderr ?? ''));
+      // Debian's aws-cli 2.9 predates CreateUser and the other user operations (2023).
+      const hasUsers = await aws(cli.bin, ['rekognition', 'create-user', '--collection-id', id, '--user-id', 'penny']).then(
+        () => true,
+        (e: Error & { stderr?: string }) => {
+          if (/Invalid choice/.test(e.stderr ?? '')) return false;
+          throw e;
+        },
+      );
+      if (!hasUsers) return ctx.diagnostic(`${cli.name} has no create-user; user operations not checked with it`);
+      const assoc = JSON.parse((await aws(cli.bin, ['rekognition', 'associate-faces', '--collection-id', id, '--user-id', 'penny', '--face-ids', ...faceIds])).stdout);
+      assert.equal(assoc.AssociatedFaces.length, 2);
+      const users = JSON.parse((await aws(cli.bin, ['rekognition', 'search-users-by-image', '--collection-id', id, '--image-bytes', `fileb://${join(ids, 'penny', 'penny4.png')}`])).stdout);
+      assert.equal(users.UserMatches[0].User.UserId, 'penny');
+    });
+
     it(`${cli.name}: a wrong secret key is refused`, async () => {
       await assert.rejects(aws(cli.bin, ['rekognition', 'detect-labels', '--image-bytes', `fileb://${photo}`], 'wrong-secret'), (e: Error & { stderr?: string }) => {
         assert.match(e.stderr ?? '', /InvalidSignatureException/);
