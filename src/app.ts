@@ -79,15 +79,20 @@ export async function startArgus(config: Config): Promise<Argus> {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  let closing = false;
   if (config.warmUp) {
     // Warm-up failures are reported by /health; requests still try (and fail with the reason).
-    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models, ...built.services.faces.models]).catch((err) => console.error(`warm-up failed: ${(err as Error).message}`));
+    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models, ...built.services.faces.models]).catch((err) => {
+      // Closing during warm-up stops the workers; that is not a failure worth reporting.
+      if (!closing) console.error(`warm-up failed: ${(err as Error).message}`);
+    });
   }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${config.host}:${port}`,
     services: built.services,
     async close() {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;

@@ -22,7 +22,7 @@ import type {
 } from '@aws-sdk/client-rekognition';
 import type { StoredFace } from '../stores/metadata.js';
 import type { FaceMatch } from '../services/collections.js';
-import type { QualityFilter } from '../services/face-quality.js';
+import type { QualityFilter } from '../vision/faces/quality-filter.js';
 import type { Handler } from './operation.js';
 import { attributeRequest, faceDetail } from './face-wire.js';
 import { boundingBox } from './wire.js';

@@ -2,7 +2,7 @@
 import type { CompareFacesRequest, CompareFacesResponse, DetectFacesRequest, DetectFacesResponse } from '@aws-sdk/client-rekognition';
 import type { Handler } from './operation.js';
 import { InvalidParameter } from '../edge/errors.js';
-import { qualityReasons, type QualityFilter } from '../services/face-quality.js';
+import { qualityReasons, type QualityFilter } from '../vision/faces/quality-filter.js';
 import { cosine } from '../vision/faces/embedding.js';
 import { attributeRequest, comparedFace, faceDetail } from './face-wire.js';
 import { boundingBox } from './wire.js';

@@ -16,7 +16,7 @@ import type {
   SearchUsersResponse,
 } from '@aws-sdk/client-rekognition';
 import type { UserMatch } from '../services/collections.js';
-import type { QualityFilter } from '../services/face-quality.js';
+import type { QualityFilter } from '../vision/faces/quality-filter.js';
 import type { Handler } from './operation.js';
 import { faceDetail } from './face-wire.js';
 

@@ -20,6 +20,13 @@ import type { FaceEngine } from './face-engine.js';
 export const MATCH_THRESHOLD = 90;
 /** Rekognition recognizes at most the 64 largest faces. */
 export const MAX_FACES = 64;
+const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** 8 random alphanumerics (GetCelebrityInfo's Id pattern is [0-9A-Za-z]*). */
+export function celebrityId(): string {
+  return [...randomBytes(8)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
+}
+
 export const KNOWN_GENDERS = Object.freeze(['Male', 'Female', 'Nonbinary', 'Unlisted']);
 
 export interface RecognizedFace {
@@ -46,7 +53,7 @@ export class CelebritiesService {
       if (!face) throw InvalidParameter(`There is no face in ${name}.`);
       faces.push(face.embedding!);
     }
-    const id = randomBytes(6).toString('base64url');
+    const id = celebrityId();
     return this.store.add({ id, name: o.name.trim(), urls: o.urls, ...(o.knownGender ? { knownGender: o.knownGender } : {}) }, faces, this.engine.faceModelVersion);
   }
 

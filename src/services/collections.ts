@@ -18,7 +18,7 @@ import type { CollectionRecord, FaceRepository, FaceUserRecord, FaceUserStatus, 
 import type { VectorIndexes } from '../stores/vector-index/indexes.js';
 import type { AnalyzedFace } from '../vision/faces/face.js';
 import type { FaceAttributeRequest, FaceEngine } from './face-engine.js';
-import { qualityReasons, type QualityFilter, type QualityReason } from './face-quality.js';
+import { qualityReasons, type QualityFilter, type QualityReason } from '../vision/faces/quality-filter.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
 type LimitName = 'maxFacesPerImage' | 'maxSearchFaces' | 'maxSearchUsers' | 'faceMatchThreshold' | 'userMatchThreshold' | 'searchUsersThreshold' | 'facesPerUser' | 'listCollections' | 'listFaces' | 'listUsers';

@@ -14,7 +14,7 @@ import type { ModelRuntime } from '../runtime/worker-pool.js';
 import { manifest } from '../runtime/catalogue.js';
 import { float32, type TensorData } from '../runtime/tensor.js';
 import { iou, type Box } from '../vision/boxes.js';
-import { squareWindow, warpCrop, similarityTransform, type Affine } from '../vision/faces/align.js';
+import { mirrorAffine, squareWindow, warpCrop, similarityTransform, type Affine } from '../vision/faces/align.js';
 import type { AnalyzedFace, FaceAttributes, Point } from '../vision/faces/face.js';
 import * as mesh from '../vision/faces/mesh.js';
 import * as attr from '../vision/faces/attributes.js';
@@ -143,7 +143,7 @@ export class FacesService implements FaceEngine {
         const width = Math.hypot(b.x - a.x, b.y - a.y);
         let toSource: Affine = squareWindow({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }, width * attr.IRIS_CROP_SCALE, Math.atan2(b.y - a.y, b.x - a.x), attr.IRIS_SIZE);
         // The model reads one eye's shape; the subject's right eye (image left) is mirrored to it.
-        if (e.flip) toSource = { ...toSource, a: -toSource.a, d: -toSource.d, c: toSource.c + toSource.a * attr.IRIS_SIZE, f: toSource.f + toSource.d * attr.IRIS_SIZE };
+        if (e.flip) toSource = mirrorAffine(toSource, attr.IRIS_SIZE);
         const crop = warpCrop(img, toSource, attr.IRIS_SIZE, attr.IRIS_SIZE);
         const out = await this.run('iris', attr.irisInput(crop), attr.IRIS_SIZE, 3, ['Identity']);
         const c = attr.irisCentre(out.Identity!.data);
@@ -164,7 +164,7 @@ export class FacesService implements FaceEngine {
   private async embedding(img: DecodedImage, m: mesh.Point3[]): Promise<Float32Array> {
     const toSource = similarityTransform(DLIB_CHIP_TEMPLATE, mesh.alignmentPoints(m));
     const aligned = warpCrop(img, toSource, EMBEDDING_SIZE, EMBEDDING_SIZE);
-    const mirrored = warpCrop(img, { ...toSource, a: -toSource.a, d: -toSource.d, c: toSource.c + toSource.a * EMBEDDING_SIZE, f: toSource.f + toSource.d * EMBEDDING_SIZE }, EMBEDDING_SIZE, EMBEDDING_SIZE);
+    const mirrored = warpCrop(img, mirrorAffine(toSource, EMBEDDING_SIZE), EMBEDDING_SIZE, EMBEDDING_SIZE);
     const [a, b] = await Promise.all([aligned, mirrored].map(async (crop) => l2normalise((await this.run(EMBEDDING_MODEL, embeddingInput(crop), EMBEDDING_SIZE, 3, ['descriptor'])).descriptor!.data)));
     return l2normalise(a!.map((v, i) => v + b![i]!));
   }

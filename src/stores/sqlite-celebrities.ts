@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { CelebrityFace, CelebrityRecord, CelebrityRepository } from './metadata.js';
+import { blobFromVector, vectorFromBlob } from './sqlite-vectors.js';
 
 interface CelebrityRow {
   id: string;
@@ -23,8 +24,6 @@ const toCelebrity = (r: CelebrityRow): CelebrityRecord => ({
   faceCount: r.face_count,
 });
 
-const toVector = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 const SELECT = `SELECT c.id, c.name, c.urls, c.known_gender, c.created_at,
   (SELECT COUNT(*) FROM celebrity_faces f WHERE f.celebrity_id = c.id) AS face_count FROM celebrities c`;
@@ -37,7 +36,7 @@ export class SqliteCelebrityRepository implements CelebrityRepository {
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO celebrities (id, name, urls, known_gender, created_at) VALUES (?, ?, ?, ?, ?)').run(c.id, c.name, JSON.stringify(c.urls), c.knownGender ?? null, now);
       const face = this.db.prepare('INSERT INTO celebrity_faces (celebrity_id, face_model_version, embedding) VALUES (?, ?, ?)');
-      for (const e of faces) face.run(c.id, faceModelVersion, toBlob(e));
+      for (const e of faces) face.run(c.id, faceModelVersion, blobFromVector(e));
     })();
     return this.get(c.id)!;
   }
@@ -57,6 +56,6 @@ export class SqliteCelebrityRepository implements CelebrityRepository {
 
   faces(faceModelVersion: string): CelebrityFace[] {
     const rows = this.db.prepare('SELECT celebrity_id, embedding FROM celebrity_faces WHERE face_model_version = ?').all(faceModelVersion) as { celebrity_id: string; embedding: Buffer }[];
-    return rows.map((r) => ({ celebrityId: r.celebrity_id, embedding: toVector(r.embedding) }));
+    return rows.map((r) => ({ celebrityId: r.celebrity_id, embedding: vectorFromBlob(r.embedding) }));
   }
 }

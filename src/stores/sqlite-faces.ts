@@ -14,6 +14,7 @@ import type {
   NewFace,
   StoredFace,
 } from './metadata.js';
+import { blobFromVector, vectorFromBlob } from './sqlite-vectors.js';
 
 interface CollectionRow {
   key: number;
@@ -67,9 +68,6 @@ const toFace = (r: FaceRow): StoredFace => ({
 
 const toUser = (r: UserRow): FaceUserRecord => ({ userId: r.user_id, status: r.status, createdAt: new Date(r.created_at), faceCount: r.face_count });
 
-/** Blob bytes -> Float32Array (copied: SQLite's buffers need not be 4-byte aligned). */
-const toVector = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 const FACE_COLUMNS = `f.seq, f.face_id, f.image_id, f.external_image_id, f.box_width, f.box_height, f.box_left, f.box_top,
   f.confidence, f.model_version, u.user_id`;
@@ -156,7 +154,7 @@ export class SqliteFaceRepository implements FaceRepository {
           ...f.box,
           confidence: f.confidence,
           modelVersion: f.indexFacesModelVersion,
-          embedding: toBlob(f.embedding),
+          embedding: blobFromVector(f.embedding),
         });
         const { embedding: _, ...stored } = f;
         return { ...stored, seq: Number(lastInsertRowid) };
@@ -262,7 +260,7 @@ export class SqliteFaceRepository implements FaceRepository {
 
   embedding(collectionKey: number, seq: number): Float32Array | undefined {
     const blob = this.stmt.embedding.get(collectionKey, seq) as Buffer | undefined;
-    return blob && toVector(blob);
+    return blob && vectorFromBlob(blob);
   }
 
   *faceSeqs(collectionKey: number): Generator<number> {
@@ -277,7 +275,7 @@ export class SqliteFaceRepository implements FaceRepository {
   *embeddingsAfter(collectionKey: number, afterSeq: number): Generator<{ seq: number; embedding: Float32Array }> {
     for (let after = afterSeq; ; ) {
       const rows = this.stmt.embeddingsAfter.all(collectionKey, after, PAGE) as { seq: number; embedding: Buffer }[];
-      for (const r of rows) yield { seq: r.seq, embedding: toVector(r.embedding) };
+      for (const r of rows) yield { seq: r.seq, embedding: vectorFromBlob(r.embedding) };
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]!.seq;
     }

@@ -60,6 +60,11 @@ export function similarityTransform(from: readonly Point[], to: readonly Point[]
   return { a, b: -b, c: tx - a * fx + b * fy, d: b, e: a, f: ty - b * fx - a * fy };
 }
 
+/** The same window mirrored left to right: output column u reads what column size - u read. */
+export function mirrorAffine(m: Affine, size: number): Affine {
+  return { ...m, a: -m.a, d: -m.d, c: m.c + m.a * size, f: m.f + m.d * size };
+}
+
 export function invertAffine(m: Affine): Affine {
   const det = m.a * m.e - m.b * m.d;
   if (Math.abs(det) < 1e-12) throw new RangeError('affine transform is singular');
