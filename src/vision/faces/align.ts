@@ -83,29 +83,42 @@ export function warpCrop(img: RgbImage, m: Affine, w: number, h: number): Uint8A
   const maxX = width - 1;
   const maxY = height - 1;
   const k = Math.min(4, Math.max(1, Math.ceil(Math.sqrt(Math.abs(m.a * m.e - m.b * m.d)) - 0.25)));
-  const acc = [0, 0, 0];
+  const inv = 1 / (k * k);
+  let o = 0;
   for (let v = 0; v < h; v++) {
     for (let u = 0; u < w; u++) {
-      acc[0] = acc[1] = acc[2] = 0;
+      let r = 0;
+      let g = 0;
+      let b = 0;
       for (let j = 0; j < k; j++) {
         const vv = v + (j + 0.5) / k;
+        const rowX = m.b * vv + m.c - 0.5;
+        const rowY = m.e * vv + m.f - 0.5;
         for (let i = 0; i < k; i++) {
           const uu = u + (i + 0.5) / k;
-          const sx = Math.min(maxX, Math.max(0, m.a * uu + m.b * vv + m.c - 0.5));
-          const sy = Math.min(maxY, Math.max(0, m.d * uu + m.e * vv + m.f - 0.5));
-          const x0 = Math.floor(sx), y0 = Math.floor(sy);
-          const x1 = Math.min(maxX, x0 + 1), y1 = Math.min(maxY, y0 + 1);
-          const fx = sx - x0, fy = sy - y0;
-          const i00 = (y0 * width + x0) * 3, i01 = (y0 * width + x1) * 3, i10 = (y1 * width + x0) * 3, i11 = (y1 * width + x1) * 3;
-          for (let c = 0; c < 3; c++) {
-            const top = data[i00 + c]! + (data[i01 + c]! - data[i00 + c]!) * fx;
-            const bottom = data[i10 + c]! + (data[i11 + c]! - data[i10 + c]!) * fx;
-            acc[c]! += top + (bottom - top) * fy;
-          }
+          let sx = m.a * uu + rowX;
+          let sy = m.d * uu + rowY;
+          sx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+          sy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+          const x0 = sx | 0;
+          const y0 = sy | 0;
+          const fx = sx - x0;
+          const fy = sy - y0;
+          const dx = x0 < maxX ? 3 : 0;
+          const dy = y0 < maxY ? width * 3 : 0;
+          const i00 = (y0 * width + x0) * 3;
+          const w00 = (1 - fx) * (1 - fy);
+          const w01 = fx * (1 - fy);
+          const w10 = (1 - fx) * fy;
+          const w11 = fx * fy;
+          r += data[i00]! * w00 + data[i00 + dx]! * w01 + data[i00 + dy]! * w10 + data[i00 + dy + dx]! * w11;
+          g += data[i00 + 1]! * w00 + data[i00 + dx + 1]! * w01 + data[i00 + dy + 1]! * w10 + data[i00 + dy + dx + 1]! * w11;
+          b += data[i00 + 2]! * w00 + data[i00 + dx + 2]! * w01 + data[i00 + dy + 2]! * w10 + data[i00 + dy + dx + 2]! * w11;
         }
       }
-      const o = (v * w + u) * 3;
-      for (let c = 0; c < 3; c++) out[o + c] = Math.round(acc[c]! / (k * k));
+      out[o++] = r * inv + 0.5;
+      out[o++] = g * inv + 0.5;
+      out[o++] = b * inv + 0.5;
     }
   }
   return out;
