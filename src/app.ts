@@ -17,7 +17,10 @@ import { TextService } from './services/text.js';
 import { ModerationService } from './services/moderation.js';
 import { FacesService } from './services/faces.js';
 import { CelebritiesService } from './services/celebrities.js';
+import { JobRunner } from './services/jobs.js';
+import { ProjectVersionsService } from './services/custom-labels-versions.js';
 import { CollectionsService } from './services/collections.js';
+import { CustomLabelsProjectsService } from './services/custom-labels-projects.js';
 import { VectorIndexes } from './stores/vector-index/indexes.js';
 import { MODERATION_MODELS } from './vision/moderation.js';
 import type { Services } from './services/services.js';
@@ -44,8 +47,10 @@ export function buildServices(config: Config) {
   const faces = new FacesService(runtime);
   // One vector index per face collection, kept beside the metadata and rebuilt from it when missing or damaged.
   const indexes = new VectorIndexes(metadata.faces, { dir: join(config.dataDir, 'vectors') });
+  const images = new ImageSource(metadata.buckets, blobs);
+  const jobs = new JobRunner(metadata.jobs);
   const services: Services = {
-    images: new ImageSource(metadata.buckets, blobs),
+    images,
     labels: new LabelsService(runtime, detector, manifest(detector.model).version, text, moderation),
     text,
     moderation,
@@ -53,12 +58,24 @@ export function buildServices(config: Config) {
     celebrities: new CelebritiesService(metadata.celebrities, faces),
     collections: new CollectionsService({ store: metadata.faces, indexes, engine: faces, ...(config.region ? { region: config.region } : {}) }),
     runtime,
+    customLabelsProjects: new CustomLabelsProjectsService({
+      store: metadata.customLabels,
+      readObject: async (bucket, key, maxBytes) => {
+        const o = metadata.buckets.getObject(bucket, key);
+        return o && blobs.readBuffer(o.blobId, maxBytes);
+      },
+      objectExists: (bucket, key) => metadata.buckets.getObject(bucket, key) !== undefined,
+      versionCount: (project) => metadata.projectVersions.list(project.key).length,
+      ...(config.region ? { region: config.region } : {}),
+    }),
+    customLabelsVersions: new ProjectVersionsService({ projects: metadata.customLabels, versions: metadata.projectVersions, buckets: metadata.buckets, blobs, images, runtime, jobs }),
   };
   return {
     metadata,
     blobs,
     services,
     async close() {
+      await jobs.close();
       await runtime.close();
       indexes.close();
       metadata.close();

@@ -23,6 +23,7 @@ export const InvalidS3Object = make('InvalidS3ObjectException');
 export const ResourceNotFound = make('ResourceNotFoundException');
 export const ResourceAlreadyExists = make('ResourceAlreadyExistsException');
 export const ResourceInUse = make('ResourceInUseException');
+export const ResourceNotReady = make('ResourceNotReadyException');
 export const Conflict = make('ConflictException');
 export const ServiceQuotaExceeded = make('ServiceQuotaExceededException');
 export const InvalidPaginationToken = make('InvalidPaginationTokenException');

@@ -12,8 +12,10 @@ import { facesHandlers } from './faces.js';
 import { collectionsHandlers } from './collections.js';
 import { usersHandlers } from './users.js';
 import { celebritiesHandlers } from './celebrities.js';
+import { customLabelsProjectsHandlers } from './custom-labels-projects.js';
+import { customLabelsVersionsHandlers } from './custom-labels-versions.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers, customLabelsProjectsHandlers, customLabelsVersionsHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

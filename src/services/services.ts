@@ -6,6 +6,8 @@ import type { ModerationService } from './moderation.js';
 import type { CollectionsService } from './collections.js';
 import type { FacesService } from './faces.js';
 import type { CelebritiesService } from './celebrities.js';
+import type { ProjectVersionsService } from './custom-labels-versions.js';
+import type { CustomLabelsProjectsService } from './custom-labels-projects.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 
 export interface Services {
@@ -17,4 +19,7 @@ export interface Services {
   faces: FacesService;
   celebrities: CelebritiesService;
   runtime: ModelRuntime;
+  /** Custom Labels projects, datasets and project policies. */
+  customLabelsProjects: CustomLabelsProjectsService;
+  customLabelsVersions: ProjectVersionsService;
 }

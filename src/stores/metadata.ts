@@ -209,10 +209,199 @@ export interface CelebrityRepository {
   faces(faceModelVersion: string): CelebrityFace[];
 }
 
+/** Rekognition's CustomizationFeature: a Custom Labels project or a Custom Moderation adapter project. */
+export type ProjectFeature = 'CUSTOM_LABELS' | 'CONTENT_MODERATION';
+export type ProjectStatus = 'CREATING' | 'CREATED' | 'DELETING';
+
+/** A Custom Labels project. `key` is internal and never reused. */
+export interface ProjectRecord {
+  key: number;
+  name: string;
+  arn: string;
+  feature: ProjectFeature;
+  /** Only for CONTENT_MODERATION projects. */
+  autoUpdate?: 'ENABLED' | 'DISABLED';
+  status: ProjectStatus;
+  createdAt: Date;
+}
+
+export type DatasetType = 'TRAIN' | 'TEST';
+export type DatasetStatus = 'CREATE_IN_PROGRESS' | 'CREATE_COMPLETE' | 'CREATE_FAILED' | 'UPDATE_IN_PROGRESS' | 'UPDATE_COMPLETE' | 'UPDATE_FAILED' | 'DELETE_IN_PROGRESS';
+export type DatasetStatusMessageCode = 'SUCCESS' | 'SERVICE_ERROR' | 'CLIENT_ERROR';
+
+/** A project's TRAIN or TEST dataset (at most one of each per project). */
+export interface DatasetRecord {
+  key: number;
+  projectKey: number;
+  type: DatasetType;
+  arn: string;
+  status: DatasetStatus;
+  statusMessage: string;
+  statusMessageCode: DatasetStatusMessageCode;
+  /** Manifest lines that were not JSON objects: counted as entries with errors, not stored. */
+  unparsedLines: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One image of a dataset: its manifest JSON line, with its labels broken out. */
+export interface NewDatasetEntry {
+  /** Null only for a line without a usable source-ref (kept as an entry with errors). */
+  sourceRef: string | null;
+  line: string;
+  /** Each label of the entry (image-level or box) with its number of boxes (0 for image-level only). */
+  labels: { label: string; boxes: number }[];
+  labeled: boolean;
+  hasErrors: boolean;
+}
+
+export interface DatasetEntryRecord extends NewDatasetEntry {
+  /** Increasing over the whole store, never reused: the paging position. */
+  seq: number;
+}
+
+export interface DatasetEntriesQuery {
+  afterSeq?: number;
+  limit: number;
+  /** Entries with at least one of these labels. */
+  containsLabels?: readonly string[];
+  labeled?: boolean;
+  sourceRefContains?: string;
+  hasErrors?: boolean;
+}
+
+export interface DatasetStatsRecord {
+  totalEntries: number;
+  labeledEntries: number;
+  errorEntries: number;
+  totalLabels: number;
+}
+
+export interface DatasetLabelStat {
+  label: string;
+  /** Entries with the label. */
+  entryCount: number;
+  /** Boxes with the label. */
+  boxCount: number;
+}
+
+export interface ProjectPolicyRecord {
+  projectKey: number;
+  name: string;
+  revisionId: string;
+  document: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Custom Labels projects, datasets, entries and project policies. Each multi-row change is one transaction. */
+export interface CustomLabelsRepository {
+  /** Undefined when a project with this name exists. */
+  createProject(p: Omit<ProjectRecord, 'key'>): ProjectRecord | undefined;
+  getProject(name: string): ProjectRecord | undefined;
+  getProjectByArn(arn: string): ProjectRecord | undefined;
+  /** In creation order, those created after `afterKey`, optionally only these names and features. */
+  listProjects(q: { afterKey: number; limit: number; names?: readonly string[]; features?: readonly ProjectFeature[] }): ProjectRecord[];
+  /** Deletes the project with its datasets, entries and policies; false when there was none. */
+  deleteProject(key: number): boolean;
+
+  /** Stores the dataset and its first entries in one transaction; undefined when the project already has one of that type. */
+  createDataset(d: Omit<DatasetRecord, 'key'>, entries: readonly NewDatasetEntry[]): DatasetRecord | undefined;
+  getDatasetByArn(arn: string): DatasetRecord | undefined;
+  /** TRAIN first. */
+  datasetsOf(projectKey: number): DatasetRecord[];
+  updateDataset(key: number, change: Partial<Pick<DatasetRecord, 'status' | 'statusMessage' | 'statusMessageCode' | 'updatedAt' | 'unparsedLines'>>): void;
+  deleteDataset(key: number): boolean;
+
+  /** Adds entries, replacing those with the same source-ref, in one transaction; returns how many were replaced. */
+  upsertEntries(datasetKey: number, entries: readonly NewDatasetEntry[]): number;
+  /** In ascending sequence order. */
+  listEntries(datasetKey: number, q: DatasetEntriesQuery): DatasetEntryRecord[];
+  /** Moves entries (by sequence number) to another dataset, in one transaction. */
+  moveEntries(fromKey: number, toKey: number, seqs: readonly number[]): void;
+  /** Entry counts include the unparsed lines (as entries with errors). */
+  datasetStats(datasetKey: number): DatasetStatsRecord;
+  /** Label statistics in ascending label order, labels strictly after `after`. */
+  listLabels(datasetKey: number, after: string | undefined, limit: number): DatasetLabelStat[];
+
+  /** Inserts or replaces the policy. */
+  putPolicy(p: ProjectPolicyRecord): void;
+  getPolicy(projectKey: number, name: string): ProjectPolicyRecord | undefined;
+  /** By name, names strictly after `after`. */
+  listPolicies(projectKey: number, after: string | undefined, limit: number): ProjectPolicyRecord[];
+  countPolicies(projectKey: number): number;
+  deletePolicy(projectKey: number, name: string): boolean;
+}
+
+export type ProjectVersionStatus =
+  | 'TRAINING_IN_PROGRESS' | 'TRAINING_COMPLETED' | 'TRAINING_FAILED'
+  | 'STARTING' | 'RUNNING' | 'FAILED' | 'STOPPING' | 'STOPPED' | 'DELETING';
+
+/** A trained (or training) Custom Labels model of a project. */
+export interface ProjectVersionRecord {
+  key: number;
+  projectKey: number;
+  versionName: string;
+  arn: string;
+  status: ProjectVersionStatus;
+  statusMessage: string;
+  createdAt: Date;
+  trainingEndAt?: Date;
+  /** { S3Bucket, S3KeyPrefix } as given. */
+  outputConfig: { bucket: string; keyPrefix: string };
+  jobId?: string;
+  /** Blob holding the trained model (JSON). */
+  modelBlob?: string;
+  /** What DescribeProjectVersions reports: F1, summary location, data results. */
+  evaluation?: { f1: number; summary: { bucket: string; key: string }; trainingImages: number; testingImages: number; autoSplit: boolean; backbone: string; backboneNote?: string };
+  minInferenceUnits?: number;
+}
+
+export interface ProjectVersionRepository {
+  /** Undefined when the project already has a version of that name. */
+  create(v: Omit<ProjectVersionRecord, 'key'>): ProjectVersionRecord | undefined;
+  getByArn(arn: string): ProjectVersionRecord | undefined;
+  /** Newest first; `names` filters. */
+  list(projectKey: number, names?: readonly string[]): ProjectVersionRecord[];
+  update(key: number, change: Partial<Omit<ProjectVersionRecord, 'key' | 'projectKey' | 'versionName' | 'arn' | 'createdAt'>>): void;
+  delete(key: number): void;
+  /** Versions in one of these states (restart recovery, in-use checks). */
+  withStatus(statuses: readonly ProjectVersionStatus[]): ProjectVersionRecord[];
+}
+
+/** A job of services/jobs.ts (training, video analysis). */
+export type JobStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  /** 0..1 */
+  progress: number;
+  message?: string;
+  clientRequestToken?: string;
+  input: unknown;
+  result?: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface JobRepository {
+  insert(j: JobRecord): void;
+  get(id: string): JobRecord | undefined;
+  byToken(kind: string, token: string): JobRecord | undefined;
+  update(id: string, change: Partial<Pick<JobRecord, 'status' | 'progress' | 'message' | 'result'>> & { updatedAt: Date }): void;
+  /** Jobs still IN_PROGRESS (after a restart: the interrupted ones). */
+  inProgress(): JobRecord[];
+}
+
 export interface MetadataStore {
   readonly buckets: BucketRepository;
   readonly faces: FaceRepository;
   readonly celebrities: CelebrityRepository;
+  readonly jobs: JobRepository;
+  readonly projectVersions: ProjectVersionRepository;
+  readonly customLabels: CustomLabelsRepository;
   /** Schema version after migrations. */
   readonly schemaVersion: number;
   close(): void;

@@ -4,6 +4,9 @@ import type { MetadataStore } from './metadata.js';
 import { SqliteBucketRepository } from './sqlite-buckets.js';
 import { SqliteFaceRepository } from './sqlite-faces.js';
 import { SqliteCelebrityRepository } from './sqlite-celebrities.js';
+import { SqliteCustomLabelsRepository } from './sqlite-custom-labels.js';
+import { SqliteJobRepository } from './sqlite-jobs.js';
+import { SqliteProjectVersionRepository } from './sqlite-project-versions.js';
 
 /** Append-only: each entry moves the schema one version up. Never edit a released migration. */
 const MIGRATIONS: readonly string[] = [
@@ -90,6 +93,89 @@ const MIGRATIONS: readonly string[] = [
      embedding BLOB NOT NULL
    );
    CREATE INDEX celebrity_faces_by_model ON celebrity_faces (face_model_version);`,
+  // Custom Labels: projects, their TRAIN/TEST datasets, dataset entries (one manifest JSON line
+  // each, with its labels and box counts broken out for filtering and statistics) and project
+  // policies. Keys are AUTOINCREMENT so an ARN or a file named after a key is never reused.
+  `CREATE TABLE cl_projects (
+     key INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL UNIQUE,
+     arn TEXT NOT NULL UNIQUE,
+     feature TEXT NOT NULL,
+     auto_update TEXT,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE cl_datasets (
+     key INTEGER PRIMARY KEY AUTOINCREMENT,
+     project_key INTEGER NOT NULL REFERENCES cl_projects(key) ON DELETE CASCADE,
+     type TEXT NOT NULL CHECK (type IN ('TRAIN', 'TEST')),
+     arn TEXT NOT NULL UNIQUE,
+     status TEXT NOT NULL,
+     status_message TEXT NOT NULL DEFAULT '',
+     status_message_code TEXT NOT NULL DEFAULT 'SUCCESS',
+     unparsed_lines INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     UNIQUE (project_key, type)
+   );
+   CREATE TABLE cl_entries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     dataset_key INTEGER NOT NULL REFERENCES cl_datasets(key) ON DELETE CASCADE,
+     source_ref TEXT,
+     line TEXT NOT NULL,
+     labeled INTEGER NOT NULL,
+     has_errors INTEGER NOT NULL,
+     UNIQUE (dataset_key, source_ref)
+   );
+   CREATE TABLE cl_entry_labels (
+     entry_seq INTEGER NOT NULL REFERENCES cl_entries(seq) ON DELETE CASCADE,
+     dataset_key INTEGER NOT NULL,
+     label TEXT NOT NULL,
+     boxes INTEGER NOT NULL,
+     PRIMARY KEY (entry_seq, label)
+   ) WITHOUT ROWID;
+   CREATE INDEX cl_entry_labels_by_dataset ON cl_entry_labels (dataset_key, label);
+   CREATE TABLE cl_project_policies (
+     project_key INTEGER NOT NULL REFERENCES cl_projects(key) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     revision_id TEXT NOT NULL,
+     document TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (project_key, name)
+   ) WITHOUT ROWID;`,
+  // Jobs (services/jobs.ts): model training now, stored video next.
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('IN_PROGRESS', 'SUCCEEDED', 'FAILED')),
+     progress REAL NOT NULL,
+     message TEXT,
+     client_request_token TEXT,
+     input TEXT NOT NULL,
+     result TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX jobs_by_token ON jobs (kind, client_request_token) WHERE client_request_token IS NOT NULL;
+   CREATE INDEX jobs_in_progress ON jobs (status) WHERE status = 'IN_PROGRESS';
+   CREATE TABLE cl_project_versions (
+     key INTEGER PRIMARY KEY AUTOINCREMENT,
+     project_key INTEGER NOT NULL REFERENCES cl_projects(key) ON DELETE CASCADE,
+     version_name TEXT NOT NULL,
+     arn TEXT NOT NULL UNIQUE,
+     status TEXT NOT NULL,
+     status_message TEXT NOT NULL DEFAULT '',
+     created_at INTEGER NOT NULL,
+     training_end_at INTEGER,
+     output_config TEXT NOT NULL,
+     job_id TEXT,
+     model_blob TEXT,
+     evaluation TEXT,
+     f1 REAL,
+     min_inference_units INTEGER,
+     UNIQUE (project_key, version_name)
+   );`,
 ];
 
 export function migrate(db: Database.Database): number {
@@ -110,6 +196,9 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly buckets: SqliteBucketRepository;
   readonly faces: SqliteFaceRepository;
   readonly celebrities: SqliteCelebrityRepository;
+  readonly customLabels: SqliteCustomLabelsRepository;
+  readonly jobs: SqliteJobRepository;
+  readonly projectVersions: SqliteProjectVersionRepository;
   readonly schemaVersion: number;
   private readonly db: Database.Database;
 
@@ -123,6 +212,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.buckets = new SqliteBucketRepository(this.db);
     this.faces = new SqliteFaceRepository(this.db);
     this.celebrities = new SqliteCelebrityRepository(this.db);
+    this.jobs = new SqliteJobRepository(this.db);
+    this.projectVersions = new SqliteProjectVersionRepository(this.db);
+    this.customLabels = new SqliteCustomLabelsRepository(this.db);
   }
 
   close(): void {

@@ -1,0 +1,244 @@
+/**
+ * Custom Labels project versions: CreateProjectVersion starts a training job (services/jobs.ts)
+ * over the project's TRAIN dataset, evaluates the model on the TEST dataset (or on a seeded 20 %
+ * of TRAIN when there is none), writes Rekognition's evaluation summary JSON into the output
+ * bucket and keeps the trained model in the blob store. StartProjectVersion makes a version
+ * RUNNING (its model is loaded on first use and kept), DetectCustomLabels runs it.
+ *
+ * Status: TRAINING_IN_PROGRESS → TRAINING_COMPLETED | TRAINING_FAILED; STARTING → RUNNING;
+ * STOPPING → STOPPED. A training interrupted by a restart ends TRAINING_FAILED saying so.
+ */
+import type { BlobStore } from '../stores/blobs.js';
+import type { BucketRepository, CustomLabelsRepository, ProjectRecord, ProjectVersionRecord, ProjectVersionRepository } from '../stores/metadata.js';
+import type { ModelRuntime } from '../runtime/worker-pool.js';
+import type { DecodedImage } from '../media/image.js';
+import { InvalidParameter, ResourceInUse, ResourceNotFound, ResourceNotReady } from '../edge/errors.js';
+import { manifestKind, parseManifestLine, type ManifestEntry } from '../vision/custom-labels/manifest.js';
+import { predict, trainModel, type CustomLabelPrediction, type TrainedModel, type TrainingImage } from '../vision/custom-labels/train.js';
+import { evaluateClassification, evaluateDetection, rekognitionSummary } from '../vision/custom-labels/evaluate.js';
+import { rng, shuffle } from '../vision/custom-labels/math.js';
+import type { ImageSource } from './image-source.js';
+import type { JobRunner, RunningJob } from './jobs.js';
+
+const TRAINING_SEED = 42;
+/** Share of TRAIN held out for the evaluation when the project has no TEST dataset. */
+const AUTO_TEST_FRACTION = 0.2;
+const PAGE = 1000;
+/** A trained head with its weights as JSON stays far below this. */
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
+export interface CreateVersionInput {
+  projectArn: string;
+  versionName: string;
+  outputConfig: { bucket: string; keyPrefix: string };
+  clientRequestToken?: string;
+}
+
+export interface DetectOptions {
+  /** 0-100; when absent each label uses its assumed threshold. */
+  minConfidence?: number;
+  maxResults?: number;
+}
+
+export interface CustomLabelResult {
+  name: string;
+  /** 0-100 */
+  confidence: number;
+  box?: CustomLabelPrediction['box'];
+}
+
+interface Deps {
+  projects: CustomLabelsRepository;
+  versions: ProjectVersionRepository;
+  buckets: BucketRepository;
+  blobs: BlobStore;
+  images: ImageSource;
+  runtime: ModelRuntime;
+  jobs: JobRunner;
+}
+
+export class ProjectVersionsService {
+  /** Models of RUNNING versions, loaded on first use. */
+  private readonly loaded = new Map<string, Promise<TrainedModel>>();
+
+  constructor(private readonly d: Deps) {
+    // The jobs of a previous process are gone: its trainings failed, its running models reload on use.
+    const now = new Date();
+    for (const v of d.versions.withStatus(['TRAINING_IN_PROGRESS'])) d.versions.update(v.key, { status: 'TRAINING_FAILED', statusMessage: 'Interrupted: Argus restarted during training. Train again.', trainingEndAt: now });
+    for (const v of d.versions.withStatus(['STOPPING'])) d.versions.update(v.key, { status: 'STOPPED', statusMessage: 'The model is stopped.' });
+    for (const v of d.versions.withStatus(['STARTING'])) d.versions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.' });
+  }
+
+  private project(arn: string): ProjectRecord {
+    const p = this.d.projects.getProjectByArn(arn);
+    if (!p) throw ResourceNotFound(`The project ${arn} does not exist.`);
+    return p;
+  }
+
+  version(arn: string): ProjectVersionRecord {
+    const v = this.d.versions.getByArn(arn);
+    if (!v) throw ResourceNotFound(`The project version ${arn} does not exist.`);
+    return v;
+  }
+
+  /** Records the version and starts its training; returns at once. */
+  create(input: CreateVersionInput): ProjectVersionRecord {
+    const project = this.project(input.projectArn);
+    if (project.feature !== 'CUSTOM_LABELS') throw InvalidParameter(`Project ${project.name} is not a CUSTOM_LABELS project.`);
+    const datasets = this.d.projects.datasetsOf(project.key);
+    if (!datasets.some((x) => x.type === 'TRAIN')) throw InvalidParameter(`Project ${project.name} has no training dataset: create one with CreateDataset first.`);
+    if (!this.d.buckets.getBucket(input.outputConfig.bucket)) throw InvalidParameter(`OutputConfig.S3Bucket ${input.outputConfig.bucket} is not an Argus bucket.`);
+    const createdAt = new Date();
+    const arn = `${project.arn.replace(/\/\d+$/, '')}/version/${input.versionName}/${createdAt.getTime()}`;
+    const v = this.d.versions.create({ projectKey: project.key, versionName: input.versionName, arn, status: 'TRAINING_IN_PROGRESS', statusMessage: 'The model is being trained.', createdAt, outputConfig: input.outputConfig });
+    if (!v) throw ResourceInUse(`Project ${project.name} already has a version named ${input.versionName}.`);
+    const jobId = this.d.jobs.submit('train', { versionArn: arn }, (job) => this.train(project, v, job), input.clientRequestToken && `${arn}:${input.clientRequestToken}`);
+    this.d.versions.update(v.key, { jobId });
+    return this.version(arn);
+  }
+
+  /** Job progress of a version's training (0..1), for DescribeProjectVersions' status message. */
+  trainingProgress(v: ProjectVersionRecord): number | undefined {
+    return v.jobId ? this.d.jobs.get(v.jobId)?.progress : undefined;
+  }
+
+  private async entries(datasetKey: number): Promise<ManifestEntry[]> {
+    const out: ManifestEntry[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = this.d.projects.listEntries(datasetKey, { afterSeq, limit: PAGE, hasErrors: false, labeled: true });
+      for (const e of page) {
+        const parsed = parseManifestLine(e.line, 0);
+        if (parsed.entry && !parsed.errors.length) out.push(parsed.entry);
+      }
+      if (page.length < PAGE) return out;
+      afterSeq = page[page.length - 1]!.seq;
+    }
+  }
+
+  private async trainingImage(e: ManifestEntry): Promise<TrainingImage & { truthBoxes: { label: string; box: { left: number; top: number; width: number; height: number } }[] }> {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(e.sourceRef);
+    if (!m) throw InvalidParameter(`source-ref ${e.sourceRef} is not an s3:// address of an Argus bucket.`);
+    const bytes = await this.d.images.readS3({ Bucket: m[1]!, Name: m[2]! });
+    const size = e.detection?.imageSize;
+    const boxes = (e.detection?.boxes ?? []).map((b) => ({ label: b.label, box: { left: b.left / size!.width, top: b.top / size!.height, width: b.width / size!.width, height: b.height / size!.height } }));
+    return { bytes, labels: e.labels, boxes, truthBoxes: boxes };
+  }
+
+  private async train(project: ProjectRecord, v: ProjectVersionRecord, job: RunningJob): Promise<unknown> {
+    try {
+      job.progress(0.01, 'Reading the datasets.');
+      const datasets = this.d.projects.datasetsOf(project.key);
+      const train = await this.entries(datasets.find((x) => x.type === 'TRAIN')!.key);
+      const testSet = datasets.find((x) => x.type === 'TEST');
+      let test = testSet ? await this.entries(testSet.key) : [];
+      let trainEntries = train;
+      const autoSplit = test.length === 0;
+      if (autoSplit) {
+        const order = shuffle([...train.keys()], rng(TRAINING_SEED));
+        const nTest = Math.max(1, Math.round(train.length * AUTO_TEST_FRACTION));
+        const testIdx = new Set(order.slice(0, nTest));
+        test = train.filter((_, i) => testIdx.has(i));
+        trainEntries = train.filter((_, i) => !testIdx.has(i));
+      }
+      const kind = manifestKind(trainEntries);
+      job.progress(0.03, `Reading ${trainEntries.length + test.length} images.`);
+      const trainImages = await Promise.all(trainEntries.map((e) => this.trainingImage(e)));
+      const model = await trainModel(this.d.runtime, { images: trainImages, kind }, {
+        seed: TRAINING_SEED,
+        signal: job.signal,
+        onProgress: (f, message) => job.progress(0.05 + 0.8 * f, message),
+      });
+      job.progress(0.86, `Evaluating on ${test.length} test images.`);
+      const testImages = await Promise.all(test.map((e) => this.trainingImage(e)));
+      const predictions: CustomLabelPrediction[][] = [];
+      for (const t of testImages) predictions.push(await predict(this.d.runtime, model, t.bytes!));
+      const evaluation =
+        kind === 'detection'
+          ? evaluateDetection(testImages.map((t, i) => ({ truth: t.truthBoxes, predictions: predictions[i]!.filter((p) => p.box).map((p) => ({ label: p.label, box: p.box!, score: p.score })) })), model.labels, model.thresholds)
+          : evaluateClassification(testImages.map((t, i) => ({ truth: t.labels ?? [], scores: Object.fromEntries(predictions[i]!.map((p) => [p.label, p.score])) })), model.labels, model.thresholds);
+      const summary = rekognitionSummary(evaluation, { projectVersionArn: v.arn, numberOfTrainingImages: trainImages.length, numberOfTestingImages: testImages.length });
+      const key = `${v.outputConfig.keyPrefix}EvaluationResultSummary-${project.name}-${v.versionName}.json`;
+      await this.putObject(v.outputConfig.bucket, key, Buffer.from(JSON.stringify(summary, null, 2)));
+      const modelBlob = (await this.d.blobs.put(Buffer.from(JSON.stringify(model)))).blobId;
+      this.d.versions.update(v.key, {
+        status: 'TRAINING_COMPLETED',
+        statusMessage: `The model is ready to run.${model.backboneNote ? ` ${model.backboneNote}` : ''}`,
+        trainingEndAt: new Date(),
+        modelBlob,
+        evaluation: {
+          f1: evaluation.aggregate.f1,
+          summary: { bucket: v.outputConfig.bucket, key },
+          trainingImages: trainImages.length,
+          testingImages: testImages.length,
+          autoSplit,
+          backbone: model.backbone,
+          ...(model.backboneNote ? { backboneNote: model.backboneNote } : {}),
+        },
+      });
+      return { f1: evaluation.aggregate.f1 };
+    } catch (err) {
+      const reason = job.signal.aborted ? 'Training was stopped.' : (err as Error).message;
+      this.d.versions.update(v.key, { status: 'TRAINING_FAILED', statusMessage: reason, trainingEndAt: new Date() });
+      throw err;
+    }
+  }
+
+  private async putObject(bucket: string, key: string, bytes: Buffer): Promise<void> {
+    const stored = await this.d.blobs.put(bytes);
+    const replaced = this.d.buckets.putObject({ bucket, key, size: stored.size, etag: `"${stored.md5Hex}"`, contentType: 'application/json', userMetadata: {}, lastModified: new Date(), blobId: stored.blobId });
+    if (replaced && replaced.blobId !== stored.blobId) await this.d.blobs.delete(replaced.blobId);
+  }
+
+  describe(projectArn: string, names?: readonly string[]): ProjectVersionRecord[] {
+    return this.d.versions.list(this.project(projectArn).key, names);
+  }
+
+  start(arn: string, minInferenceUnits: number): ProjectVersionRecord {
+    const v = this.version(arn);
+    if (v.status === 'RUNNING' || v.status === 'STARTING') return v;
+    if (!['TRAINING_COMPLETED', 'STOPPED', 'FAILED'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}; only a trained, stopped version can be started.`);
+    this.d.versions.update(v.key, { status: 'STARTING', statusMessage: 'The model is starting.', minInferenceUnits });
+    this.model(v)
+      .then(() => this.d.versions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.' }))
+      .catch((err: Error) => this.d.versions.update(v.key, { status: 'FAILED', statusMessage: `The model could not be loaded: ${err.message}` }));
+    return this.version(arn);
+  }
+
+  stop(arn: string): ProjectVersionRecord {
+    const v = this.version(arn);
+    if (v.status !== 'RUNNING' && v.status !== 'STARTING') throw ResourceInUse(`The project version is ${v.status}, not running.`);
+    this.loaded.delete(v.arn);
+    this.d.versions.update(v.key, { status: 'STOPPED', statusMessage: 'The model is stopped.' });
+    return { ...v, status: 'STOPPING' };
+  }
+
+  delete(arn: string): string {
+    const v = this.version(arn);
+    if (['RUNNING', 'STARTING', 'TRAINING_IN_PROGRESS'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}: stop it (or let its training end) before deleting it.`);
+    this.d.versions.delete(v.key);
+    return 'DELETING';
+  }
+
+  private model(v: ProjectVersionRecord): Promise<TrainedModel> {
+    let m = this.loaded.get(v.arn);
+    if (!m) {
+      if (!v.modelBlob) return Promise.reject(new Error('the version has no trained model'));
+      m = this.d.blobs.readBuffer(v.modelBlob, MAX_MODEL_BYTES).then((b) => JSON.parse(b.toString('utf8')) as TrainedModel);
+      this.loaded.set(v.arn, m);
+      m.catch(() => this.loaded.delete(v.arn));
+    }
+    return m;
+  }
+
+  async detect(arn: string, img: DecodedImage, o: DetectOptions): Promise<CustomLabelResult[]> {
+    const v = this.version(arn);
+    if (v.status !== 'RUNNING') throw ResourceNotReady(`The project version is ${v.status}; start it with StartProjectVersion before calling DetectCustomLabels.`);
+    const model = await this.model(v);
+    const found = (await predict(this.d.runtime, model, img))
+      .filter((p) => (o.minConfidence === undefined ? p.score >= (model.thresholds[p.label] ?? 0.5) : 100 * p.score >= o.minConfidence))
+      .map((p) => ({ name: p.label, confidence: 100 * p.score, ...(p.box ? { box: p.box } : {}) }))
+      .sort((a, b) => b.confidence - a.confidence);
+    return o.maxResults === undefined ? found : found.slice(0, o.maxResults);
+  }
+}

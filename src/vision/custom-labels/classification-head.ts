@@ -1,0 +1,105 @@
+/**
+ * The Custom Labels classification head: logistic regression on standardised pooled embeddings,
+ * multinomial (softmax) when every image has one label, one-vs-rest sigmoids when images may have
+ * several; L2, full-batch Adam from zero weights (deterministic).
+ */
+import { Adam, sigmoid } from './math.js';
+
+export interface ClassificationHead {
+  labels: string[];
+  mode: 'softmax' | 'one-vs-rest';
+  mean: number[];
+  std: number[];
+  /** K x D weights (standardised space) and K biases. */
+  weights: number[];
+  bias: number[];
+  l2: number;
+}
+
+export interface ClsSample {
+  x: Float32Array;
+  /** Indices of the sample's labels. */
+  y: number[];
+}
+
+export function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300): ClassificationHead {
+  const K = labels.length;
+  const D = samples[0]!.x.length;
+  const N = samples.length;
+  const mean = new Float64Array(D);
+  const sq = new Float64Array(D);
+  for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[d]!, sq[d]! += s.x[d]! ** 2);
+  const std = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    mean[d]! /= N;
+    std[d] = Math.sqrt(Math.max(1e-8, sq[d]! / N - mean[d]! ** 2));
+  }
+  const X = samples.map((s) => {
+    const z = new Float64Array(D);
+    for (let d = 0; d < D; d++) z[d] = (s.x[d]! - mean[d]!) / std[d]!;
+    return z;
+  });
+  const params = new Float64Array(K * (D + 1));
+  const adam = new Adam(params, 0.02);
+  const grad = new Float64Array(params.length);
+  const z = new Float64Array(K);
+  for (let it = 0; it < iterations; it++) {
+    grad.fill(0);
+    X.forEach((x, i) => {
+      for (let k = 0; k < K; k++) {
+        let v = params[k * (D + 1) + D]!;
+        for (let d = 0; d < D; d++) v += params[k * (D + 1) + d]! * x[d]!;
+        z[k] = v;
+      }
+      const p = probabilities(z, mode);
+      const y = samples[i]!.y;
+      for (let k = 0; k < K; k++) {
+        const g = (p[k]! - (y.includes(k) ? 1 : 0)) / N;
+        if (g === 0) continue;
+        for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += g * x[d]!;
+        grad[k * (D + 1) + D]! += g;
+      }
+    });
+    for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += 2 * l2 * params[k * (D + 1) + d]!;
+    adam.step(grad);
+  }
+  const weights: number[] = [];
+  const bias: number[] = [];
+  for (let k = 0; k < K; k++) {
+    for (let d = 0; d < D; d++) weights.push(params[k * (D + 1) + d]!);
+    bias.push(params[k * (D + 1) + D]!);
+  }
+  return { labels, mode, mean: [...mean], std: [...std], weights, bias, l2 };
+}
+
+function probabilities(z: Float64Array | number[], mode: 'softmax' | 'one-vs-rest'): number[] {
+  if (mode === 'one-vs-rest') return [...z].map(sigmoid);
+  const m = Math.max(...z);
+  const e = [...z].map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Label probabilities of one embedding. */
+export function classify(head: ClassificationHead, x: Float32Array): number[] {
+  const K = head.labels.length;
+  const D = head.mean.length;
+  const z = new Array<number>(K);
+  for (let k = 0; k < K; k++) {
+    let v = head.bias[k]!;
+    for (let d = 0; d < D; d++) v += (head.weights[k * D + d]! * (x[d]! - head.mean[d]!)) / head.std[d]!;
+    z[k] = v;
+  }
+  return probabilities(z, head.mode);
+}
+
+/** Mean negative log-likelihood of the true labels. */
+export function logLoss(head: ClassificationHead, samples: ClsSample[]): number {
+  let loss = 0;
+  for (const s of samples) {
+    const p = classify(head, s.x);
+    if (head.mode === 'softmax') loss -= Math.log(Math.max(1e-9, p[s.y[0]!]!));
+    else p.forEach((q, k) => (loss -= Math.log(Math.max(1e-9, s.y.includes(k) ? q : 1 - q))));
+  }
+  return loss / Math.max(1, samples.length);
+}

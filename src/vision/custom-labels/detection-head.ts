@@ -1,0 +1,402 @@
+/**
+ * The Custom Labels detection head on CenterNet's stride-4 features: a linear heatmap logit per
+ * custom label (Gaussian targets, CenterNet focal loss alpha 2 beta 4, Adam, mini-batches of
+ * views, early stopping on validation loss), and a class-agnostic box regression of log
+ * left/top/right/bottom distances from the features plus CenterNet's own `wh` (weighted ridge,
+ * closed form). Decoding: 3x3 max-pool peaks, top 100, per-label NMS at IoU 0.5.
+ */
+import { clip, nms, type Box } from '../boxes.js';
+import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
+import { CHANNELS, GRID, STRIDE, objectGaussian, roiFeature, type CenternetMaps, type DetectionView, type Letterbox } from './features.js';
+import { Adam, choleskySolve, rng, shuffle, sigmoid } from './math.js';
+
+export interface DetectionHead {
+  labels: string[];
+  /** Feature standardisation. */
+  mean: number[];
+  std: number[];
+  /** K x CHANNELS heatmap weights (standardised features) and K biases. */
+  weights: number[];
+  bias: number[];
+  /** 4 x BOX_DIMS ridge weights: log l,t,r,b (in cells) from [standardised features, log wh cells, 1]. */
+  box: number[];
+  /**
+   * With several labels: a softmax over labels from the region feature of each found box
+   * (features.roiFeature), which tells look-alike labels apart better than one pixel's features;
+   * a box's score per label is then its objectness (the highest heatmap) times this probability.
+   */
+  roi?: ClassificationHead;
+}
+
+export const FOCAL_ALPHA = 2;
+export const FOCAL_BETA = 4;
+const BOX_DIMS = CHANNELS + 5;
+
+/** CenterNet focal loss of one logit and its gradient; `target` 1 marks an object centre. */
+export function focalLoss(z: number, target: number, alpha = FOCAL_ALPHA, beta = FOCAL_BETA): { loss: number; grad: number } {
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, sigmoid(z)));
+  if (target >= 1) {
+    const q = (1 - p) ** alpha;
+    return { loss: -q * Math.log(p), grad: alpha * p * q * Math.log(p) - (1 - p) * q };
+  }
+  const w = (1 - target) ** beta;
+  const pa = p ** alpha;
+  return { loss: -w * pa * Math.log(1 - p), grad: -w * (alpha * pa * (1 - p) * Math.log(1 - p) - pa * p) };
+}
+
+/** Per-sample heatmap targets of a view: n x K, 1 at object centres. */
+export function viewTargets(view: DetectionView, k: number): Float32Array {
+  const n = view.index.length;
+  const t = new Float32Array(n * k);
+  const gs = view.objects.map((o) => ({ o, g: objectGaussian(o) }));
+  for (let s = 0; s < n; s++) {
+    const p = view.index[s]!;
+    const x = p % GRID;
+    const y = (p - x) / GRID;
+    for (const { o, g } of gs) {
+      const v = x === g.cx && y === g.cy ? 1 : g.value(x, y);
+      if (v > t[s * k + o.cls]!) t[s * k + o.cls] = v;
+    }
+  }
+  return t;
+}
+
+function featureStats(views: DetectionView[]): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(CHANNELS);
+  const sq = new Float64Array(CHANNELS);
+  let n = 0;
+  for (const v of views) {
+    const m = v.index.length;
+    for (let s = 0; s < m; s++) {
+      for (let c = 0; c < CHANNELS; c++) {
+        const f = v.feats[s * CHANNELS + c]!;
+        mean[c]! += f;
+        sq[c]! += f * f;
+      }
+    }
+    n += m;
+  }
+  const std = new Float64Array(CHANNELS);
+  for (let c = 0; c < CHANNELS; c++) {
+    mean[c]! /= Math.max(1, n);
+    std[c] = Math.sqrt(Math.max(1e-8, sq[c]! / Math.max(1, n) - mean[c]! ** 2));
+  }
+  return { mean, std };
+}
+
+export interface HeadTrainOptions {
+  seed: number;
+  maxEpochs?: number;
+  patience?: number;
+  batchViews?: number;
+  lr?: number;
+  l2?: number;
+  onEpoch?(epoch: number, trainLoss: number, valLoss: number): void;
+  signal?: AbortSignal;
+}
+
+/** Trains the heatmap logits and the box regression. */
+export function trainDetectionHead(labels: string[], train: DetectionView[], val: DetectionView[], o: HeadTrainOptions): { head: DetectionHead; epochs: number; bestValLoss: number } {
+  const K = labels.length;
+  const { mean, std } = featureStats(train);
+  const params = new Float64Array(K * (CHANNELS + 1));
+  for (let k = 0; k < K; k++) params[k * (CHANNELS + 1) + CHANNELS] = Math.log(0.01 / 0.99);
+  const adam = new Adam(params, o.lr ?? 0.01);
+  const l2 = o.l2 ?? 1e-4;
+  const targetsOf = new Map<DetectionView, Float32Array>();
+  const targets = (v: DetectionView) => targetsOf.get(v) ?? (targetsOf.set(v, viewTargets(v, K)), targetsOf.get(v)!);
+  const weff = new Float64Array(K * CHANNELS);
+  const beff = new Float64Array(K);
+  const setEffective = () => {
+    for (let k = 0; k < K; k++) {
+      let b = params[k * (CHANNELS + 1) + CHANNELS]!;
+      for (let c = 0; c < CHANNELS; c++) {
+        const w = params[k * (CHANNELS + 1) + c]! / std[c]!;
+        weff[k * CHANNELS + c] = w;
+        b -= w * mean[c]!;
+      }
+      beff[k] = b;
+    }
+  };
+  /** Loss over views (normalised by object count); accumulates gradients in effective space when `g` is given. */
+  const pass = (views: DetectionView[], gW?: Float64Array, gB?: Float64Array): number => {
+    let loss = 0;
+    let objects = 0;
+    for (const v of views) {
+      objects += v.objects.length;
+      const t = targets(v);
+      const n = v.index.length;
+      for (let s = 0; s < n; s++) {
+        const f = v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS);
+        const w = v.weight[s]!;
+        for (let k = 0; k < K; k++) {
+          let z = beff[k]!;
+          const off = k * CHANNELS;
+          for (let c = 0; c < CHANNELS; c++) z += weff[off + c]! * f[c]!;
+          const r = focalLoss(z, t[s * K + k]!);
+          loss += w * r.loss;
+          if (gW && gB) {
+            const d = w * r.grad;
+            if (d === 0) continue;
+            gB[k]! += d;
+            for (let c = 0; c < CHANNELS; c++) gW[off + c]! += d * f[c]!;
+          }
+        }
+      }
+    }
+    return loss / Math.max(1, objects);
+  };
+  const rand = rng(o.seed);
+  const batch = o.batchViews ?? 16;
+  const maxEpochs = o.maxEpochs ?? 40;
+  const patience = o.patience ?? 6;
+  let best = Infinity;
+  let bestParams = Float64Array.from(params);
+  let bad = 0;
+  let epoch = 0;
+  const gW = new Float64Array(K * CHANNELS);
+  const gB = new Float64Array(K);
+  const grad = new Float64Array(params.length);
+  for (epoch = 1; epoch <= maxEpochs; epoch++) {
+    if (o.signal?.aborted) throw new Error('training was cancelled');
+    let trainLoss = 0;
+    const order = shuffle(train, rand);
+    for (let i = 0; i < order.length; i += batch) {
+      const views = order.slice(i, i + batch);
+      setEffective();
+      gW.fill(0);
+      gB.fill(0);
+      const objects = Math.max(1, views.reduce((n, v) => n + v.objects.length, 0));
+      trainLoss += pass(views, gW, gB) * views.length;
+      for (let k = 0; k < K; k++) {
+        const base = k * (CHANNELS + 1);
+        const db = gB[k]! / objects;
+        for (let c = 0; c < CHANNELS; c++) {
+          grad[base + c] = (gW[k * CHANNELS + c]! / objects - db * mean[c]!) / std[c]! + 2 * l2 * params[base + c]!;
+        }
+        grad[base + CHANNELS] = db;
+      }
+      adam.step(grad);
+    }
+    setEffective();
+    const valLoss = val.length ? pass(val) : trainLoss / train.length;
+    o.onEpoch?.(epoch, trainLoss / train.length, valLoss);
+    if (valLoss < best - 1e-4 || o.patience === 0) {
+      best = valLoss;
+      bestParams = Float64Array.from(params);
+      bad = 0;
+    } else if (++bad >= patience) break;
+  }
+  params.set(bestParams);
+  const weights: number[] = [];
+  const bias: number[] = [];
+  for (let k = 0; k < K; k++) {
+    for (let c = 0; c < CHANNELS; c++) weights.push(params[k * (CHANNELS + 1) + c]!);
+    bias.push(params[k * (CHANNELS + 1) + CHANNELS]!);
+  }
+  const head: DetectionHead = { labels, mean: [...mean], std: [...std], weights, bias, box: [] };
+  head.box = trainBoxRegression(train, head);
+  if (K > 1) head.roi = trainRegionClassifier(labels, train, val);
+  return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best };
+}
+
+function trainRegionClassifier(labels: string[], train: DetectionView[], val: DetectionView[]): ClassificationHead | undefined {
+  const samples = (views: DetectionView[]): ClsSample[] => views.flatMap((v) => v.objects.map((o, i) => ({ x: v.roi[i]!, y: [o.cls] })));
+  const tr = samples(train);
+  const va = samples(val);
+  if (new Set(tr.map((s) => s.y[0])).size < 2) return undefined;
+  let best: ClassificationHead | undefined;
+  let bestLoss = Infinity;
+  for (const l2 of [1e-3, 1e-2, 1e-1]) {
+    const h = trainClassifier(labels, tr, 'softmax', l2, 200);
+    const loss = va.length ? logLoss(h, va) : l2;
+    if (loss < bestLoss) [best, bestLoss] = [h, loss];
+  }
+  return best;
+}
+
+function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: Float64Array): Float64Array {
+  for (let c = 0; c < CHANNELS; c++) into[c] = (f[c]! - head.mean[c]!) / head.std[c]!;
+  for (let j = 0; j < 4; j++) into[CHANNELS + j] = Math.log(Math.max(wh[j]!, 1) / STRIDE);
+  into[CHANNELS + 4] = 1;
+  return into;
+}
+
+/** Weighted ridge regression of log distances (cells) at pixels near object centres. */
+function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge = 1): number[] {
+  const D = BOX_DIMS;
+  const A = new Float64Array(D * D);
+  const B = Array.from({ length: 4 }, () => new Float64Array(D));
+  const x = new Float64Array(D);
+  for (const v of views) {
+    const gs = v.objects.map((o) => ({ o, g: objectGaussian(o) }));
+    for (let s = 0; s < v.index.length; s++) {
+      const p = v.index[s]!;
+      const px = p % GRID;
+      const py = (p - px) / GRID;
+      let owner: (typeof gs)[number] | undefined;
+      let gv = 0.3;
+      for (const e of gs) {
+        const val = px === e.g.cx && py === e.g.cy ? 1 : e.g.value(px, py);
+        if (val > gv) [owner, gv] = [e, val];
+      }
+      if (!owner) continue;
+      const { o } = owner;
+      const d = [px - o.x1, py - o.y1, o.x2 - px, o.y2 - py].map((q) => Math.log(Math.max(q, 0.25)));
+      boxInput(head, v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS), v.wh.subarray(s * 4, s * 4 + 4), x);
+      for (let i = 0; i < D; i++) {
+        const xi = x[i]! * gv;
+        for (let j = 0; j <= i; j++) A[i * D + j]! += xi * x[j]!;
+        for (let t = 0; t < 4; t++) B[t]![i]! += xi * d[t]!;
+      }
+    }
+  }
+  for (let i = 0; i < D; i++) {
+    for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
+    if (i < D - 1) A[i * D + i]! += ridge;
+    else A[i * D + i]! += 1e-6;
+  }
+  const out: number[] = [];
+  for (let t = 0; t < 4; t++) out.push(...choleskySolve(Float64Array.from(A), B[t]!, D));
+  return out;
+}
+
+export interface RawDetection {
+  label: string;
+  classIndex: number;
+  score: number;
+  /** Ratios of the original image. */
+  box: Box;
+}
+
+/** Heatmap (K x GRID*GRID probabilities) of a full feature map. */
+export function heatmap(head: DetectionHead, maps: CenternetMaps): Float32Array {
+  const K = head.labels.length;
+  const n = GRID * GRID;
+  const out = new Float32Array(K * n);
+  const w = new Float64Array(K * CHANNELS);
+  const b = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let bk = head.bias[k]!;
+    for (let c = 0; c < CHANNELS; c++) {
+      const wk = head.weights[k * CHANNELS + c]! / head.std[c]!;
+      w[k * CHANNELS + c] = wk;
+      bk -= wk * head.mean[c]!;
+    }
+    b[k] = bk;
+  }
+  for (let p = 0; p < n; p++) {
+    const off = p * CHANNELS;
+    for (let k = 0; k < K; k++) {
+      let z = b[k]!;
+      const wo = k * CHANNELS;
+      for (let c = 0; c < CHANNELS; c++) z += w[wo + c]! * maps.head[off + c]!;
+      out[k * n + p] = sigmoid(z);
+    }
+  }
+  return out;
+}
+
+/** 3x3 max-pool peaks of a K-channel heatmap, best `topK` over all channels, above `minScore`. */
+export function peaks(heat: Float32Array, k: number, topK = 100, minScore = 0.001): { cls: number; x: number; y: number; score: number }[] {
+  const n = GRID * GRID;
+  const found: { cls: number; x: number; y: number; score: number }[] = [];
+  for (let c = 0; c < k; c++) {
+    const h = heat.subarray(c * n, (c + 1) * n);
+    for (let y = 0; y < GRID; y++) {
+      for (let x = 0; x < GRID; x++) {
+        const v = h[y * GRID + x]!;
+        if (v < minScore) continue;
+        let isPeak = true;
+        for (let dy = -1; dy <= 1 && isPeak; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if ((dx || dy) && yy >= 0 && yy < GRID && xx >= 0 && xx < GRID && h[yy * GRID + xx]! > v) {
+              isPeak = false;
+              break;
+            }
+          }
+        }
+        if (isPeak) found.push({ cls: c, x, y, score: v });
+      }
+    }
+  }
+  return found.sort((a, b) => b.score - a.score).slice(0, topK);
+}
+
+/** The box (input pixels x1,y1,x2,y2) the regression gives at a cell. */
+function regressBox(head: DetectionHead, maps: CenternetMaps, cx: number, cy: number, x: Float64Array): [number, number, number, number] {
+  const p = cy * GRID + cx;
+  boxInput(head, maps.head.subarray(p * CHANNELS, (p + 1) * CHANNELS), maps.wh.subarray(p * 4, p * 4 + 4), x);
+  const d = [0, 1, 2, 3].map((t) => {
+    let s = 0;
+    for (let i = 0; i < BOX_DIMS; i++) s += head.box[t * BOX_DIMS + i]! * x[i]!;
+    return Math.exp(Math.min(s, 6)) * STRIDE;
+  });
+  return [cx * STRIDE - d[0]!, cy * STRIDE - d[1]!, cx * STRIDE + d[2]!, cy * STRIDE + d[3]!];
+}
+
+/**
+ * Full decode of one image's maps into boxes (ratios of the original image). With `flipped` (the
+ * maps of the horizontally mirrored input), heatmaps and boxes of both views are averaged
+ * (test-time flip augmentation); input pixel x of the mirror is 511 - x, cell i is GRID-1-i.
+ */
+export function decodeDetections(
+  head: DetectionHead, maps: CenternetMaps, lb: Letterbox,
+  options: { topK?: number; nmsIou?: number; minScore?: number; flipped?: CenternetMaps } = {},
+): RawDetection[] {
+  const K = head.labels.length;
+  const heat = heatmap(head, maps);
+  const flipped = options.flipped;
+  if (flipped) {
+    const hf = heatmap(head, flipped);
+    for (let k = 0; k < K; k++) {
+      for (let y = 0; y < GRID; y++) {
+        for (let x = 0; x < GRID; x++) {
+          const i = k * GRID * GRID + y * GRID + x;
+          heat[i] = (heat[i]! + hf[k * GRID * GRID + y * GRID + (GRID - 1 - x)]!) / 2;
+        }
+      }
+    }
+  }
+  const x = new Float64Array(BOX_DIMS);
+  const found: RawDetection[] = [];
+  const byRegion = head.roi && K > 1 && maps.ext;
+  let searched = heat;
+  if (byRegion) {
+    const n = GRID * GRID;
+    searched = new Float32Array(n);
+    for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) searched[i] = Math.max(searched[i]!, heat[k * n + i]!);
+  }
+  for (const pk of peaks(searched, byRegion ? 1 : K, options.topK ?? 100, options.minScore ?? 0.001)) {
+    let [x1, y1, x2, y2] = regressBox(head, maps, pk.x, pk.y, x);
+    if (flipped) {
+      const [fx1, fy1, fx2, fy2] = regressBox(head, flipped, GRID - 1 - pk.x, pk.y, x);
+      const last = GRID * STRIDE - 1;
+      [x1, y1, x2, y2] = [(x1 + last - fx2) / 2, (y1 + fy1) / 2, (x2 + last - fx1) / 2, (y2 + fy2) / 2];
+    }
+    const box = clip({
+      left: (x1 - lb.padX) / lb.scaleX / lb.width,
+      top: (y1 - lb.padY) / lb.scaleY / lb.height,
+      width: (x2 - x1) / lb.scaleX / lb.width,
+      height: (y2 - y1) / lb.scaleY / lb.height,
+    });
+    if (!box) continue;
+    if (!byRegion) {
+      found.push({ label: head.labels[pk.cls]!, classIndex: pk.cls, score: pk.score, box });
+      continue;
+    }
+    const g = [x1, y1, x2, y2].map((v) => v / STRIDE) as [number, number, number, number];
+    const probs = classify(head.roi!, roiFeature(maps, g[0], g[1], g[2], g[3]));
+    if (flipped?.ext) {
+      const pf = classify(head.roi!, roiFeature(flipped, GRID - g[2], g[1], GRID - g[0], g[3]));
+      probs.forEach((p, k) => (probs[k] = (p + pf[k]!) / 2));
+    }
+    probs.forEach((p, k) => {
+      const score = pk.score * p;
+      if (score >= (options.minScore ?? 0.001)) found.push({ label: head.labels[k]!, classIndex: k, score, box });
+    });
+  }
+  return nms(found, options.nmsIou ?? 0.5);
+}

@@ -1,0 +1,341 @@
+/**
+ * Frozen-backbone features for Custom Labels training, computed once per image and view
+ * (original and horizontal flip) and cached by image sha256 in a byte-bounded cache.
+ *
+ * Detection reads CenterNet (`centernet-features`, letterboxed 512, RGB 0..255):
+ * `CenternetHead/mul` [128x128x128] at stride 4 and its class-agnostic `wh` (left/top/right/
+ * bottom in input pixels). Only sampled pixels are kept: every pixel near an object (capped)
+ * plus random negatives, each with a weight standing for the pixels it represents.
+ * Classification reads a pooled embedding from a `Backbone`: an ImageNet MobileNet when the
+ * catalogue has one (`mobilenet-v2`), else CenterNet's `extern1` averaged over positions.
+ */
+import { createHash } from 'node:crypto';
+import { decodeImage, resizeForModel, S3_LIMITS, type DecodedImage } from '../../media/image.js';
+import { CATALOGUE, manifest } from '../../runtime/catalogue.js';
+import type { ModelRuntime } from '../../runtime/worker-pool.js';
+import type { Box } from '../boxes.js';
+import { rng, seedOf } from './math.js';
+
+export const FEATURES_MODEL = 'centernet-features';
+export const INPUT = 512;
+export const STRIDE = 4;
+export const GRID = INPUT / STRIDE;
+export const CHANNELS = 128;
+const HEAD = 'tower_0/CenternetHead/mul';
+const WH = 'tower_0/wh';
+const EXTERN = 'tower_0/extern1/hard_swish/mul_1';
+
+export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+export async function decodeForTraining(bytes: Buffer): Promise<DecodedImage> {
+  return decodeImage(bytes, S3_LIMITS);
+}
+
+/** Mirrors an interleaved RGB buffer left-right. */
+export function flipRgb(rgb: Uint8Array, w: number, h: number): Buffer {
+  const out = Buffer.allocUnsafe(rgb.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      const d = (y * w + (w - 1 - x)) * 3;
+      out[d] = rgb[s]!;
+      out[d + 1] = rgb[s + 1]!;
+      out[d + 2] = rgb[s + 2]!;
+    }
+  }
+  return out;
+}
+
+export interface Letterbox {
+  rgb: Buffer;
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  width: number;
+  height: number;
+}
+
+export async function letterbox(img: DecodedImage): Promise<Letterbox> {
+  const m = await resizeForModel(img, INPUT, INPUT, 'letterbox');
+  return { rgb: m.data, scaleX: m.scaleX, scaleY: m.scaleY, padX: m.padX, padY: m.padY, width: img.width, height: img.height };
+}
+
+export interface CenternetMaps {
+  /** [GRID*GRID*CHANNELS] NHWC. */
+  head: Float32Array;
+  /** [GRID*GRID*4] l,t,r,b in input pixels. */
+  wh: Float32Array;
+  /** [16*16*480] end of the backbone (stride 32). */
+  ext?: Float32Array;
+}
+
+const EXT_GRID = 16;
+const EXT_CHANNELS = 480;
+/** Length of a region feature: mean head features + mean backbone-end features inside a box. */
+export const ROI_DIMS = CHANNELS + EXT_CHANNELS;
+
+/** Region feature of a box given in grid units (cells of STRIDE input pixels). */
+export function roiFeature(maps: CenternetMaps, x1: number, y1: number, x2: number, y2: number): Float32Array {
+  const out = new Float32Array(ROI_DIMS);
+  const span = (a: number, b: number, n: number, scale: number) => {
+    const lo = Math.max(0, Math.min(n - 1, Math.floor(a * scale)));
+    const hi = Math.max(lo + 1, Math.min(n, Math.ceil(b * scale)));
+    return [lo, hi] as const;
+  };
+  const pool = (map: Float32Array, n: number, channels: number, scale: number, at: number) => {
+    const [xa, xb] = span(x1, x2, n, scale);
+    const [ya, yb] = span(y1, y2, n, scale);
+    const count = (xb - xa) * (yb - ya);
+    for (let y = ya; y < yb; y++) {
+      for (let x = xa; x < xb; x++) {
+        const off = (y * n + x) * channels;
+        for (let c = 0; c < channels; c++) out[at + c]! += map[off + c]! / count;
+      }
+    }
+  };
+  pool(maps.head, GRID, CHANNELS, 1, 0);
+  if (maps.ext) pool(maps.ext, EXT_GRID, EXT_CHANNELS, EXT_GRID / GRID, CHANNELS);
+  return out;
+}
+
+export async function runCenternet(runtime: ModelRuntime, rgb: Uint8Array): Promise<CenternetMaps> {
+  const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [HEAD, WH, EXTERN]);
+  const head = out[HEAD];
+  const wh = out[WH];
+  if (!head || head.data.length !== GRID * GRID * CHANNELS) throw new Error(`${FEATURES_MODEL}: unexpected ${HEAD} shape ${head?.dims.join('x')}`);
+  if (!wh || wh.data.length !== GRID * GRID * 4) throw new Error(`${FEATURES_MODEL}: unexpected ${WH} shape ${wh?.dims.join('x')}`);
+  const ext = out[EXTERN];
+  return { head: head.data as Float32Array, wh: wh.data as Float32Array, ...(ext && ext.data.length === EXT_GRID * EXT_GRID * EXT_CHANNELS ? { ext: ext.data as Float32Array } : {}) };
+}
+
+/** An object in grid units (x1..x2, y1..y2 in cells of STRIDE input pixels) of one view. */
+export interface GridObject {
+  cls: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** Maps a box (ratios of the image) into grid units of the letterboxed (and maybe flipped) view. */
+export function toGrid(b: Box, lb: Letterbox, flipped: boolean, cls: number): GridObject {
+  let x1 = (b.left * lb.width * lb.scaleX + lb.padX) / STRIDE;
+  let x2 = ((b.left + b.width) * lb.width * lb.scaleX + lb.padX) / STRIDE;
+  const y1 = (b.top * lb.height * lb.scaleY + lb.padY) / STRIDE;
+  const y2 = ((b.top + b.height) * lb.height * lb.scaleY + lb.padY) / STRIDE;
+  if (flipped) [x1, x2] = [GRID - x2, GRID - x1];
+  return { cls, x1, y1, x2, y2 };
+}
+
+/** Gaussian spread of an object's heatmap target (TTFNet-style elliptical, alpha 0.54). */
+export const GAUSS_ALPHA = 0.54;
+export function objectGaussian(o: GridObject) {
+  const cx = Math.min(GRID - 1, Math.max(0, Math.floor((o.x1 + o.x2) / 2)));
+  const cy = Math.min(GRID - 1, Math.max(0, Math.floor((o.y1 + o.y2) / 2)));
+  const sx = Math.max(0.8, (GAUSS_ALPHA * (o.x2 - o.x1)) / 6);
+  const sy = Math.max(0.8, (GAUSS_ALPHA * (o.y2 - o.y1)) / 6);
+  return { cx, cy, sx, sy, value: (x: number, y: number) => Math.exp(-((x - cx) ** 2) / (2 * sx * sx) - ((y - cy) ** 2) / (2 * sy * sy)) };
+}
+
+/** The kept pixels of one view. */
+export interface DetectionView {
+  objects: GridObject[];
+  /** Pixel index y*GRID+x of each sample. */
+  index: Int32Array;
+  /** Pixels each sample stands for (near-object samples and random negatives are subsampled). */
+  weight: Float32Array;
+  /** n x CHANNELS features. */
+  feats: Float32Array;
+  /** n x 4 CenterNet l,t,r,b (input pixels). */
+  wh: Float32Array;
+  /** Region feature of each object (ROI_DIMS each), for the multi-label region classifier. */
+  roi: Float32Array[];
+}
+
+export const SAMPLE_NEAR = 512;
+export const SAMPLE_FAR = 512;
+
+/** Picks and copies the sampled pixels of one view: near-object pixels (capped) + random negatives. */
+export function sampleView(maps: CenternetMaps, objects: GridObject[], seed: number): DetectionView {
+  const rand = rng(seed);
+  const near: number[] = [];
+  const must = new Set<number>();
+  const isNear = new Uint8Array(GRID * GRID);
+  for (const o of objects) {
+    const g = objectGaussian(o);
+    must.add(g.cy * GRID + g.cx);
+    const rx = Math.ceil(3 * g.sx);
+    const ry = Math.ceil(3 * g.sy);
+    for (let y = Math.max(0, g.cy - ry); y <= Math.min(GRID - 1, g.cy + ry); y++) {
+      for (let x = Math.max(0, g.cx - rx); x <= Math.min(GRID - 1, g.cx + rx); x++) {
+        if (g.value(x, y) < 0.01 || isNear[y * GRID + x]) continue;
+        isNear[y * GRID + x] = 1;
+        near.push(y * GRID + x);
+      }
+    }
+  }
+  const pickNear: number[] = [...must];
+  const rest = near.filter((i) => !must.has(i));
+  const nearCap = Math.max(0, SAMPLE_NEAR - pickNear.length);
+  for (let i = 0; i < rest.length && i < nearCap; i++) {
+    const j = i + Math.floor(rand() * (rest.length - i));
+    [rest[i], rest[j]] = [rest[j]!, rest[i]!];
+  }
+  const nearTaken = rest.slice(0, nearCap);
+  const nearWeight = rest.length > 0 ? rest.length / Math.max(1, nearTaken.length) : 1;
+  const farCount = GRID * GRID - near.length;
+  const far: number[] = [];
+  const seen = new Set<number>();
+  for (let tries = 0; far.length < Math.min(SAMPLE_FAR, farCount) && tries < SAMPLE_FAR * 20; tries++) {
+    const i = Math.floor(rand() * GRID * GRID);
+    if (isNear[i] || seen.has(i)) continue;
+    seen.add(i);
+    far.push(i);
+  }
+  const farWeight = far.length ? farCount / far.length : 1;
+  const all = [...pickNear, ...nearTaken, ...far];
+  const n = all.length;
+  const view: DetectionView = {
+    objects, index: Int32Array.from(all), weight: new Float32Array(n), feats: new Float32Array(n * CHANNELS), wh: new Float32Array(n * 4),
+    roi: objects.map((o) => roiFeature(maps, o.x1, o.y1, o.x2, o.y2)),
+  };
+  all.forEach((p, k) => {
+    view.weight[k] = k < pickNear.length ? 1 : k < pickNear.length + nearTaken.length ? nearWeight : farWeight;
+    view.feats.set(maps.head.subarray(p * CHANNELS, (p + 1) * CHANNELS), k * CHANNELS);
+    view.wh.set(maps.wh.subarray(p * 4, p * 4 + 4), k * 4);
+  });
+  return view;
+}
+
+/** A byte-bounded LRU of computed features, keyed by image sha256 plus what was computed. */
+export class FeatureCache<T extends { bytes: number }> {
+  private readonly map = new Map<string, T>();
+  private used = 0;
+  constructor(readonly budgetBytes: number) {}
+  get(key: string): T | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: T): void {
+    const old = this.map.get(key);
+    if (old) (this.used -= old.bytes, this.map.delete(key));
+    this.map.set(key, v);
+    this.used += v.bytes;
+    for (const [k, x] of this.map) {
+      if (this.used <= this.budgetBytes || k === key) break;
+      this.map.delete(k);
+      this.used -= x.bytes;
+    }
+  }
+  get bytes() {
+    return this.used;
+  }
+}
+
+export interface CachedDetection {
+  views: [DetectionView, DetectionView];
+  bytes: number;
+}
+export interface CachedEmbedding {
+  views: [Float32Array, Float32Array];
+  bytes: number;
+}
+
+/** Process-wide caches (about 600 MB for detection samples, 64 MB for embeddings at most). */
+export const detectionCache = new FeatureCache<CachedDetection>(600 * 1024 * 1024);
+export const embeddingCache = new FeatureCache<CachedEmbedding>(64 * 1024 * 1024);
+
+/** Sampled detection features of an image and its flip (cached by sha256 + boxes). */
+export async function detectionFeatures(
+  runtime: ModelRuntime,
+  img: DecodedImage,
+  hash: string,
+  boxes: { cls: number; box: Box }[],
+): Promise<CachedDetection> {
+  const key = `roi1:${hash}:${JSON.stringify(boxes)}`;
+  const hit = detectionCache.get(key);
+  if (hit) return hit;
+  const lb = await letterbox(img);
+  const views: DetectionView[] = [];
+  for (const flipped of [false, true]) {
+    const rgb = flipped ? flipRgb(lb.rgb, INPUT, INPUT) : lb.rgb;
+    const maps = await runCenternet(runtime, rgb);
+    const objects = boxes.map((b) => toGrid(b.box, lb, flipped, b.cls));
+    views.push(sampleView(maps, objects, seedOf(hash, flipped ? 1 : 0)));
+  }
+  const bytes = views.reduce((n, v) => n + v.feats.byteLength + v.wh.byteLength + v.index.byteLength + v.weight.byteLength + v.roi.length * ROI_DIMS * 4, 0);
+  const entry: CachedDetection = { views: views as [DetectionView, DetectionView], bytes };
+  detectionCache.set(key, entry);
+  return entry;
+}
+
+// ---- classification backbones ----
+
+export interface Backbone {
+  /** Catalogue model id, reported with the trained model. */
+  id: string;
+  dims: number;
+  /** Pooled embeddings of the image and of its horizontal flip. */
+  embed(runtime: ModelRuntime, img: DecodedImage): Promise<[Float32Array, Float32Array]>;
+}
+
+export const centernetBackbone: Backbone = {
+  id: FEATURES_MODEL,
+  dims: 480,
+  async embed(runtime, img) {
+    const lb = await letterbox(img);
+    const views: Float32Array[] = [];
+    for (const rgb of [lb.rgb, flipRgb(lb.rgb, INPUT, INPUT)]) {
+      const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [EXTERN]);
+      views.push(meanPool(out[EXTERN]!.data as Float32Array, 480));
+    }
+    return views as [Float32Array, Float32Array];
+  },
+};
+
+/** Averages an NHWC map over positions. */
+export function meanPool(map: Float32Array, channels: number): Float32Array {
+  const n = map.length / channels;
+  const out = new Float32Array(channels);
+  for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) out[c]! += map[p * channels + c]!;
+  for (let c = 0; c < channels; c++) out[c]! /= n;
+  return out;
+}
+
+/** An ImageNet MobileNet from the catalogue: 224 NHWC, pixel/128 - 1, pooled embedding output. */
+export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
+  if (!CATALOGUE.some((m) => m.id === id)) return undefined;
+  const m = manifest(id);
+  const size = m.input.dims[1] ?? 224;
+  const output = m.outputs[0]!;
+  return {
+    id,
+    dims: 0,
+    async embed(runtime, img) {
+      const r = await resizeForModel(img, size, size, 'fill');
+      const views: Float32Array[] = [];
+      for (const rgb of [r.data, flipRgb(r.data, size, size)]) {
+        const data = new Float32Array(rgb.length);
+        for (let i = 0; i < rgb.length; i++) data[i] = rgb[i]! / 128 - 1;
+        const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output]);
+        views.push(Float32Array.from(out[output]!.data));
+      }
+      return views as [Float32Array, Float32Array];
+    },
+  };
+}
+
+export async function embedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string): Promise<CachedEmbedding> {
+  const key = `${backbone.id}:${hash}`;
+  const hit = embeddingCache.get(key);
+  if (hit) return hit;
+  const views = await backbone.embed(runtime, img);
+  const entry = { views, bytes: views[0].byteLength * 2 };
+  embeddingCache.set(key, entry);
+  return entry;
+}

@@ -1,0 +1,81 @@
+/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, Adam, sigmoid, ridge solve. */
+
+/** mulberry32: a fast 32-bit seeded PRNG, [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seed from a string (FNV-1a), mixed with a number. */
+export function seedOf(s: string, mix = 0): number {
+  let h = 0x811c9dc5 ^ mix;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export function shuffle<T>(xs: T[], rand: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+export class Adam {
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+  constructor(readonly params: Float64Array, public lr = 1e-3, readonly b1 = 0.9, readonly b2 = 0.999, readonly eps = 1e-8) {
+    this.m = new Float64Array(params.length);
+    this.v = new Float64Array(params.length);
+  }
+  step(grad: Float64Array): void {
+    this.t++;
+    const c1 = 1 - this.b1 ** this.t;
+    const c2 = 1 - this.b2 ** this.t;
+    const { m, v, params } = this;
+    for (let i = 0; i < params.length; i++) {
+      const g = grad[i]!;
+      m[i] = this.b1 * m[i]! + (1 - this.b1) * g;
+      v[i] = this.b2 * v[i]! + (1 - this.b2) * g * g;
+      params[i] = params[i]! - (this.lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + this.eps);
+    }
+  }
+}
+
+/** Solves (A) x = b for symmetric positive-definite A (n x n, row-major) by Cholesky; A is overwritten. */
+export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    let d = A[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= A[j * n + k]! ** 2;
+    d = Math.sqrt(Math.max(d, 1e-12));
+    A[j * n + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      let s = A[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= A[i * n + k]! * A[j * n + k]!;
+      A[i * n + j] = s / d;
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= A[i * n + k]! * y[k]!;
+    y[i] = s / A[i * n + i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * x[k]!;
+    x[i] = s / A[i * n + i]!;
+  }
+  return x;
+}

@@ -1,0 +1,89 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateDatasetCommand,
+  CreateProjectCommand,
+  CreateProjectVersionCommand,
+  DeleteProjectVersionCommand,
+  DescribeProjectVersionsCommand,
+  DetectCustomLabelsCommand,
+  StartProjectVersionCommand,
+  StopProjectVersionCommand,
+  type ProjectVersionDescription,
+} from '@aws-sdk/client-rekognition';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { errorOf } from './helpers/errors.js';
+import { writeManifest } from '../src/vision/custom-labels/manifest.js';
+
+const BUCKET = 'shapes';
+
+/** A photo-like scene with one red disc or one blue square, placed and sized by `i`. */
+async function shape(kind: 'disc' | 'square', i: number): Promise<Buffer> {
+  const x = 60 + ((i * 37) % 160);
+  const y = 40 + ((i * 23) % 100);
+  const r = 30 + (i % 4) * 8;
+  const body = kind === 'disc' ? `<circle cx="${x + r}" cy="${y + r}" r="${r}" fill="#d22"/>` : `<rect x="${x}" y="${y}" width="${2 * r}" height="${2 * r}" fill="#23c"/>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#${(0xa0b0a0 + i * 0x030201).toString(16).slice(0, 6)}"/>
+    <rect y="170" width="320" height="70" fill="#6a5"/>${body}</svg>`;
+  return sharp(Buffer.from(svg)).jpeg().toBuffer();
+}
+
+describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels, through the official SDK', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ warmUp: false });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('trains, evaluates, starts and detects; refuses to detect before the model runs', { timeout: 300_000 }, async () => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const entries = [];
+    for (let i = 0; i < 14; i++) {
+      for (const kind of ['disc', 'square'] as const) {
+        const key = `images/${kind}${i}.jpg`;
+        await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await shape(kind, i) }));
+        entries.push({ sourceRef: `s3://${BUCKET}/${key}`, labels: [kind] });
+      }
+    }
+    await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'train.manifest', Body: writeManifest(entries) }));
+    const { ProjectArn } = await t.rekognition.send(new CreateProjectCommand({ ProjectName: 'shapes' }));
+    await t.rekognition.send(new CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Name: 'train.manifest' } } } }));
+    const { ProjectVersionArn } = await t.rekognition.send(new CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: 'output/' } }));
+    assert.match(ProjectVersionArn!, /project\/shapes\/version\/v1\/\d+$/);
+
+    const describe = async (): Promise<ProjectVersionDescription> => (await t.rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
+    assert.equal((await describe()).Status, 'TRAINING_IN_PROGRESS');
+    const early = await errorOf(t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('disc', 99) } })));
+    assert.equal(early.name, 'ResourceNotReadyException');
+    let v = await describe();
+    while (v.Status === 'TRAINING_IN_PROGRESS') {
+      await new Promise((r) => setTimeout(r, 500));
+      v = await describe();
+    }
+    assert.equal(v.Status, 'TRAINING_COMPLETED', v.StatusMessage);
+    assert.ok(v.EvaluationResult!.F1Score! >= 0.8, `F1 ${v.EvaluationResult!.F1Score}`);
+    assert.equal(v.TestingDataResult!.Output!.AutoCreate, true, 'no TEST dataset: 20 % of TRAIN was held out');
+    const summary = JSON.parse(await (await t.s3.send(new GetObjectCommand({ Bucket: v.EvaluationResult!.Summary!.S3Object!.Bucket, Key: v.EvaluationResult!.Summary!.S3Object!.Name }))).Body!.transformToString());
+    assert.deepEqual(summary.EvaluationDetails.Labels.sort(), ['disc', 'square']);
+    assert.ok(summary.LabelEvaluationResults.every((l: { Metrics: { Threshold: number } }) => l.Metrics.Threshold > 0));
+
+    assert.equal((await t.rekognition.send(new StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }))).Status, 'STARTING');
+    while ((await describe()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await describe()).Status, 'RUNNING');
+    const disc = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('disc', 101) } }));
+    assert.equal(disc.CustomLabels![0]?.Name, 'disc', JSON.stringify(disc.CustomLabels));
+    const square = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('square', 103) }, MinConfidence: 0 }));
+    assert.equal(square.CustomLabels![0]!.Name, 'square');
+    assert.equal(square.CustomLabels!.length, 2, 'MinConfidence 0 lists every label');
+
+    const inUse = await errorOf(t.rekognition.send(new DeleteProjectVersionCommand({ ProjectVersionArn })));
+    assert.equal(inUse.name, 'ResourceInUseException');
+    await t.rekognition.send(new StopProjectVersionCommand({ ProjectVersionArn }));
+    assert.equal((await describe()).Status, 'STOPPED');
+    assert.equal((await t.rekognition.send(new DeleteProjectVersionCommand({ ProjectVersionArn }))).Status, 'DELETING');
+  });
+});
