@@ -6,6 +6,7 @@ import { detectLabelsCommand } from './detect-labels.js';
 import { detectTextCommand } from './detect-text.js';
 import { detectModerationLabelsCommand } from './detect-moderation-labels.js';
 import { keysCommand } from './keys.js';
+import { customLabelsCommand } from './custom-labels.js';
 import { celebritiesCommand, collectionsCommand, compareFacesCommand, detectFacesCommand, indexFacesCommand, listFacesCommand, searchFacesCommand, usersCommand } from './faces.js';
 
 const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>) => Promise<void> | void; help: string }>> = Object.freeze({
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>)
   'search-faces': { run: searchFacesCommand, help: 'search-faces <collection> <file|s3://bucket/key> [--threshold 80] [--max-faces N] [--json]   as SearchFacesByImage' },
   users: { run: usersCommand, help: 'users [list <c> | create <c> <user> | delete <c> <user> | associate <c> <user> <faceId>... | search <c> <image>] [--json]' },
   celebrities: { run: celebritiesCommand, help: 'celebrities [list | add --name NAME [--urls U1,U2] [--gender G] <photo>... | remove <id> | recognize <image>] [--json]   the gallery RecognizeCelebrities searches' },
+  'custom-labels': { run: customLabelsCommand, help: 'custom-labels [train <project> <folder> [--version v1] [--format voc|yolo|coco|folders] | detect <projectVersionArn> <image> [--min-confidence N]] [--json]   train from a folder (progress bars), read F1 per label, detect' },
   keys: { run: keysCommand, help: 'keys [list|create|delete <accessKeyId>]   manage access keys in the data folder' },
 });
 
