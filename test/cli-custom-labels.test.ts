@@ -6,29 +6,21 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
+
+import { shapeImage } from './helpers/shapes.js';
 
 const run = promisify(execFile);
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
-/** A scene with one red disc or one blue square, placed and sized by `i`. */
-async function shape(kind: 'disc' | 'square', i: number): Promise<Buffer> {
-  const x = 50 + ((i * 41) % 170);
-  const y = 30 + ((i * 29) % 110);
-  const r = 28 + (i % 5) * 7;
-  const body = kind === 'disc' ? `<circle cx="${x + r}" cy="${y + r}" r="${r}" fill="#c33"/>` : `<rect x="${x}" y="${y}" width="${2 * r}" height="${2 * r}" fill="#35b"/>`;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#b9c4b0"/><rect y="180" width="320" height="60" fill="#7a6"/>${body}</svg>`;
-  return sharp(Buffer.from(svg)).jpeg().toBuffer();
-}
 
 describe('argus custom-labels', () => {
   it('trains from a folder per label with progress bars, prints F1 per label, and detects', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'argus-cli-cl-'));
     for (const kind of ['disc', 'square'] as const) {
       mkdirSync(join(dir, 'photos', kind), { recursive: true });
-      for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'photos', kind, `${kind}${i}.jpg`), await shape(kind, i));
+      for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'photos', kind, `${kind}${i}.jpg`), await shapeImage(kind, i));
     }
-    writeFileSync(join(dir, 'new-disc.jpg'), await shape('disc', 77));
+    writeFileSync(join(dir, 'new-disc.jpg'), await shapeImage('disc', 77));
     const env = { ...process.env, ARGUS_DATA_DIR: join(dir, 'data'), ARGUS_ACCESS_KEY_ID: '', ARGUS_SECRET_ACCESS_KEY: '' };
     const trained = await run('node', [MAIN, 'custom-labels', 'train', 'shapes', join(dir, 'photos')], { env, timeout: 280_000 });
     assert.match(trained.stderr, /uploading \[#+\] 24\/24/);

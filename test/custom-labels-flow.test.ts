@@ -1,6 +1,5 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import sharp from 'sharp';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateDatasetCommand,
@@ -13,22 +12,13 @@ import {
   StopProjectVersionCommand,
   type ProjectVersionDescription,
 } from '@aws-sdk/client-rekognition';
+import { shapeImage } from './helpers/shapes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { errorOf } from './helpers/errors.js';
 import { writeManifest } from '../src/vision/custom-labels/manifest.js';
 
 const BUCKET = 'shapes';
 
-/** A photo-like scene with one red disc or one blue square, placed and sized by `i`. */
-async function shape(kind: 'disc' | 'square', i: number): Promise<Buffer> {
-  const x = 60 + ((i * 37) % 160);
-  const y = 40 + ((i * 23) % 100);
-  const r = 30 + (i % 4) * 8;
-  const body = kind === 'disc' ? `<circle cx="${x + r}" cy="${y + r}" r="${r}" fill="#d22"/>` : `<rect x="${x}" y="${y}" width="${2 * r}" height="${2 * r}" fill="#23c"/>`;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#${(0xa0b0a0 + i * 0x030201).toString(16).slice(0, 6)}"/>
-    <rect y="170" width="320" height="70" fill="#6a5"/>${body}</svg>`;
-  return sharp(Buffer.from(svg)).jpeg().toBuffer();
-}
 
 describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels, through the official SDK', () => {
   let t: TestServer;
@@ -45,7 +35,7 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     for (let i = 0; i < 14; i++) {
       for (const kind of ['disc', 'square'] as const) {
         const key = `images/${kind}${i}.jpg`;
-        await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await shape(kind, i) }));
+        await t.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await shapeImage(kind, i) }));
         entries.push({ sourceRef: `s3://${BUCKET}/${key}`, labels: [kind] });
       }
     }
@@ -57,7 +47,7 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
 
     const describe = async (): Promise<ProjectVersionDescription> => (await t.rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
     assert.equal((await describe()).Status, 'TRAINING_IN_PROGRESS');
-    const early = await errorOf(t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('disc', 99) } })));
+    const early = await errorOf(t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shapeImage('disc', 99) } })));
     assert.equal(early.name, 'ResourceNotReadyException');
     let v = await describe();
     while (v.Status === 'TRAINING_IN_PROGRESS') {
@@ -74,9 +64,9 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     assert.equal((await t.rekognition.send(new StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }))).Status, 'STARTING');
     while ((await describe()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
     assert.equal((await describe()).Status, 'RUNNING');
-    const disc = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('disc', 101) } }));
+    const disc = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shapeImage('disc', 101) } }));
     assert.equal(disc.CustomLabels![0]?.Name, 'disc', JSON.stringify(disc.CustomLabels));
-    const square = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shape('square', 103) }, MinConfidence: 0 }));
+    const square = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shapeImage('square', 103) }, MinConfidence: 0 }));
     assert.equal(square.CustomLabels![0]!.Name, 'square');
     assert.equal(square.CustomLabels!.length, 2, 'MinConfidence 0 lists every label');
 

@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { shapeImage } from './helpers/shapes.js';
 import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, NO_EVAL_DATA, type TestServer } from './helpers/server.js';
 import { errorOf } from './helpers/errors.js';
 import { parseVocXml, vocEntry, importVocFolder } from '../src/vision/custom-labels/importers/voc.js';
@@ -318,5 +319,36 @@ describe('Custom Labels datasets through the aws CLI', { skip: !awsCli && 'no aw
     assert.deepEqual(d.DatasetDescription.DatasetStats, { LabeledEntries: 2, TotalEntries: 2, TotalLabels: 2, ErrorEntries: 0 });
     const labels = (await aws('rekognition', 'list-dataset-labels', '--dataset-arn', DatasetArn)) as { DatasetLabelDescriptions: { LabelName: string }[] };
     assert.deepEqual(labels.DatasetLabelDescriptions.map((l) => l.LabelName), ['cat', 'dog']);
+  });
+
+  it('trains with create-project-version, starts it and detect-custom-labels', { timeout: 300_000 }, async () => {
+    await aws('s3', 'mb', 's3://shapes');
+    const entries = [];
+    for (let i = 0; i < 10; i++) {
+      for (const kind of ['disc', 'square'] as const) {
+        writeFileSync(join(dir, `${kind}${i}.jpg`), await shapeImage(kind, i));
+        await aws('s3', 'cp', join(dir, `${kind}${i}.jpg`), `s3://shapes/${kind}${i}.jpg`);
+        entries.push({ sourceRef: `s3://shapes/${kind}${i}.jpg`, labels: [kind] });
+      }
+    }
+    writeFileSync(join(dir, 'shapes.manifest'), writeManifest(entries));
+    await aws('s3', 'cp', join(dir, 'shapes.manifest'), 's3://shapes/train.manifest');
+    const { ProjectArn } = (await aws('rekognition', 'create-project', '--project-name', 'shapes')) as { ProjectArn: string };
+    await aws('rekognition', 'create-dataset', '--project-arn', ProjectArn, '--dataset-type', 'TRAIN', '--dataset-source', 'GroundTruthManifest={S3Object={Bucket=shapes,Name=train.manifest}}');
+    const { ProjectVersionArn } = (await aws('rekognition', 'create-project-version', '--project-arn', ProjectArn, '--version-name', 'v1', '--output-config', 'S3Bucket=shapes,S3KeyPrefix=out/')) as { ProjectVersionArn: string };
+    type Described = { ProjectVersionDescriptions: { Status: string; StatusMessage: string; EvaluationResult?: { F1Score: number } }[] };
+    let v = ((await aws('rekognition', 'describe-project-versions', '--project-arn', ProjectArn)) as Described).ProjectVersionDescriptions[0]!;
+    while (v.Status === 'TRAINING_IN_PROGRESS') {
+      await new Promise((r) => setTimeout(r, 1000));
+      v = ((await aws('rekognition', 'describe-project-versions', '--project-arn', ProjectArn)) as Described).ProjectVersionDescriptions[0]!;
+    }
+    assert.equal(v.Status, 'TRAINING_COMPLETED', v.StatusMessage);
+    assert.ok(v.EvaluationResult!.F1Score > 0.5);
+    await aws('rekognition', 'start-project-version', '--project-version-arn', ProjectVersionArn, '--min-inference-units', '1');
+    writeFileSync(join(dir, 'probe.jpg'), await shapeImage('square', 55));
+    await aws('s3', 'cp', join(dir, 'probe.jpg'), 's3://shapes/probe.jpg');
+    while (((await aws('rekognition', 'describe-project-versions', '--project-arn', ProjectArn)) as Described).ProjectVersionDescriptions[0]!.Status === 'STARTING') await new Promise((r) => setTimeout(r, 200));
+    const found = (await aws('rekognition', 'detect-custom-labels', '--project-version-arn', ProjectVersionArn, '--image', 'S3Object={Bucket=shapes,Name=probe.jpg}', '--min-confidence', '0')) as { CustomLabels: { Name: string }[] };
+    assert.equal(found.CustomLabels![0]!.Name, 'square');
   });
 });

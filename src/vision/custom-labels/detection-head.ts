@@ -196,7 +196,7 @@ export function trainDetectionHead(labels: string[], train: DetectionView[], val
   }
   const head: DetectionHead = { labels, mean: [...mean], std: [...std], weights, bias, box: [] };
   head.box = trainBoxRegression(train, head);
-  if (K > 1) head.roi = trainRegionClassifier(labels, train, val);
+  if (K > 1 && process.env.ARGUS_CL_ROI !== '0') head.roi = trainRegionClassifier(labels, train, val);
   return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best };
 }
 
