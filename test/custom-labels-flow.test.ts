@@ -6,6 +6,7 @@ import {
   CreateProjectCommand,
   CreateProjectVersionCommand,
   DeleteProjectVersionCommand,
+  DescribeProjectsCommand,
   DescribeProjectVersionsCommand,
   DetectCustomLabelsCommand,
   StartProjectVersionCommand,
@@ -75,5 +76,19 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     await t.rekognition.send(new StopProjectVersionCommand({ ProjectVersionArn }));
     assert.equal((await describe()).Status, 'STOPPED');
     assert.equal((await t.rekognition.send(new DeleteProjectVersionCommand({ ProjectVersionArn }))).Status, 'DELETING');
+  });
+
+  it('StopProjectVersion cancels a training, which ends TRAINING_FAILED with the reason', { timeout: 120_000 }, async () => {
+    const { ProjectDescriptions } = await t.rekognition.send(new DescribeProjectsCommand({ ProjectNames: ['shapes'] }));
+    const ProjectArn = ProjectDescriptions![0]!.ProjectArn!;
+    const { ProjectVersionArn } = await t.rekognition.send(new CreateProjectVersionCommand({ ProjectArn, VersionName: 'v2', OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: 'output/' } }));
+    assert.equal((await t.rekognition.send(new StopProjectVersionCommand({ ProjectVersionArn }))).Status, 'STOPPING');
+    let v = (await t.rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v2'] }))).ProjectVersionDescriptions![0]!;
+    while (v.Status === 'TRAINING_IN_PROGRESS') {
+      await new Promise((r) => setTimeout(r, 200));
+      v = (await t.rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v2'] }))).ProjectVersionDescriptions![0]!;
+    }
+    assert.equal(v.Status, 'TRAINING_FAILED');
+    assert.match(v.StatusMessage!, /stopped/);
   });
 });

@@ -205,8 +205,10 @@ export class ProjectVersionsService {
     return this.version(arn);
   }
 
+  /** Stops a running model, or cancels a training (it ends TRAINING_FAILED, "Training was stopped."). */
   stop(arn: string): ProjectVersionRecord {
     const v = this.version(arn);
+    if (v.status === 'TRAINING_IN_PROGRESS' && v.jobId && this.d.jobs.cancel(v.jobId)) return { ...v, status: 'STOPPING' };
     if (v.status !== 'RUNNING' && v.status !== 'STARTING') throw ResourceInUse(`The project version is ${v.status}, not running.`);
     this.loaded.delete(v.arn);
     this.d.versions.update(v.key, { status: 'STOPPED', statusMessage: 'The model is stopped.' });

@@ -91,6 +91,8 @@ export interface HeadTrainOptions {
   batchViews?: number;
   lr?: number;
   l2?: number;
+  /** With several labels, also train the region classifier (DetectionHead.roi); off by default: it lost on playing cards. */
+  regionClassifier?: boolean;
   onEpoch?(epoch: number, trainLoss: number, valLoss: number): void;
   signal?: AbortSignal;
 }
@@ -196,7 +198,7 @@ export function trainDetectionHead(labels: string[], train: DetectionView[], val
   }
   const head: DetectionHead = { labels, mean: [...mean], std: [...std], weights, bias, box: [] };
   head.box = trainBoxRegression(train, head);
-  if (K > 1 && process.env.ARGUS_CL_ROI !== '0') head.roi = trainRegionClassifier(labels, train, val);
+  if (K > 1 && o.regionClassifier) head.roi = trainRegionClassifier(labels, train, val);
   return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best };
 }
 

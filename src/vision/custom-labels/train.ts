@@ -42,6 +42,8 @@ export interface TrainOptions {
   /** Detection head: Adam learning rate and L2 (defaults in detection-head.ts). */
   headLr?: number;
   headL2?: number;
+  /** Detection with several labels: add the region classifier (see DetectionHead.roi; experimental). */
+  regionClassifier?: boolean;
   /** Detection head: epochs without validation improvement before stopping (default 6). */
   patience?: number;
 }
@@ -179,7 +181,7 @@ async function trainDetection(
   const trainViews: DetectionView[] = train.flatMap((i) => views[i]!);
   const valViews: DetectionView[] = val.map((i) => views[i]![0]);
   const { head, epochs } = trainDetectionHead(labels, trainViews, valViews, {
-    seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
+    seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience, regionClassifier: options.regionClassifier,
     onEpoch: (e, tl, vl) => progress(0.7 + (0.2 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
   progress(0.9, 'choosing thresholds on the validation split');
@@ -194,7 +196,7 @@ async function trainDetection(
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
-export const FLIP_TTA = process.env.ARGUS_CL_FLIP_TTA !== '0';
+export const FLIP_TTA = true;
 
 async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
   const lb = await letterbox(img);
