@@ -6,6 +6,8 @@
  * Reports mAP@0.5, mAP@0.5:0.95, F1 at the assumed (validation best-F1) thresholds, accuracy,
  * training wall time and peak RSS (the whole process, inference worker threads included).
  * Usage: npx tsc -p . && node dist/bench/custom-labels-eval.js [--only raccoon,cards,mask] [--splits 3] [--json bench/results/custom-labels-eval.json]
+ * Experiment knobs (environment): HEAD_LR, HEAD_L2, PATIENCE, EPOCHS (detection head), PIXEL=1 (pixel classifier
+ * for several labels), VERBOSE=1 (progress lines).
  */
 import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
@@ -76,7 +78,7 @@ async function main() {
         const test = order.slice(0, nTest).map((i) => all[i]!);
         const train = order.slice(nTest).map((i) => all[i]!);
         const t0 = Date.now();
-        const model = await trainModel(runtime, { images: train, kind: set.kind }, { seed: s, validationFraction: 0.2, headLr: process.env.HEAD_LR ? Number(process.env.HEAD_LR) : undefined, headL2: process.env.HEAD_L2 ? Number(process.env.HEAD_L2) : undefined, patience: process.env.PATIENCE ? Number(process.env.PATIENCE) : undefined, maxEpochs: process.env.EPOCHS ? Number(process.env.EPOCHS) : undefined, onProgress: process.env.VERBOSE ? (f, m) => console.log(f.toFixed(2), m) : undefined });
+        const model = await trainModel(runtime, { images: train, kind: set.kind }, { seed: s, validationFraction: 0.2, headLr: process.env.HEAD_LR ? Number(process.env.HEAD_LR) : undefined, headL2: process.env.HEAD_L2 ? Number(process.env.HEAD_L2) : undefined, patience: process.env.PATIENCE ? Number(process.env.PATIENCE) : undefined, maxEpochs: process.env.EPOCHS ? Number(process.env.EPOCHS) : undefined, pixelClassifier: process.env.PIXEL === '1', onProgress: process.env.VERBOSE ? (f, m) => console.log(f.toFixed(2), m) : undefined });
         const trainS = (Date.now() - t0) / 1000;
         const preds: Awaited<ReturnType<typeof predict>>[] = [];
         for (const im of test) preds.push(await predict(runtime, model, readFileSync(im.path!)));

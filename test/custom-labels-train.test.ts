@@ -9,6 +9,7 @@ import { CHANNELS, GRID, STRIDE, type CenternetMaps, type Letterbox } from '../s
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { predict, trainModel, TrainingError, type TrainingImage } from '../src/vision/custom-labels/train.js';
+import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
 
 describe('Custom Labels detection head (synthetic)', () => {
   it('focal loss gradient matches finite differences', () => {
@@ -105,6 +106,21 @@ describe('Custom Labels training on real images', { skip: !hasEvalData && NO_EVA
     const again = await trainModel(pool, { images: train, kind: 'detection' }, opts);
     assert.deepEqual(again.detector, model.detector);
     assert.deepEqual(again.thresholds, model.thresholds);
+  });
+
+  it('service: trains, evaluates on an automatic test split, writes the summary, detects at the assumed thresholds', { timeout: 300_000 }, async () => {
+    const svc = new CustomLabelsTrainingService(pool);
+    const r = await svc.trainAndEvaluate({ images: raccoons(30), kind: 'detection' }, undefined, { seed: 3, maxEpochs: 4 });
+    assert.equal(r.testing, 'automatic-split');
+    assert.equal(r.trainingImages + r.testingImages, 30);
+    const s = r.summary as any;
+    assert.equal(s.Version, 1);
+    assert.deepEqual(s.EvaluationDetails.Labels, ['raccoon']);
+    assert.equal(s.LabelEvaluationResults[0].Metrics.Threshold, Math.round(r.model.thresholds.raccoon! * 1e6) / 1e6);
+    assert.ok(r.f1Score >= 0 && r.f1Score <= 1 && r.evaluation.map50to95! <= r.evaluation.map50);
+    const found = await svc.detect(r.model, readFileSync(raccoons(31)[30]!.path!));
+    assert.ok(found.every((f) => f.score >= r.model.thresholds.raccoon! && f.box));
+    assert.equal((await svc.detect(r.model, readFileSync(raccoons(31)[30]!.path!), 0, 1)).length, 1);
   });
 
   it('fails clearly: too few images, one label only, unreadable images', async () => {

@@ -26,6 +26,16 @@ export interface DetectionHead {
    * a box's score per label is then its objectness (the highest heatmap) times this probability.
    */
   roi?: ClassificationHead;
+  /**
+   * With several labels and TrainOptions.cropClassifier: the heatmap is class-agnostic (labels =
+   * ['object']) and each found box is classified from an embedding of its crop.
+   */
+  crop?: { backbone: string; classifier: ClassificationHead; labels: string[] };
+  /**
+   * With several labels and TrainOptions.pixelClassifier: the heatmap is class-agnostic and a
+   * softmax over the labels from the peak pixel's features names each box (score = objectness x p).
+   */
+  pixel?: ClassificationHead;
 }
 
 export const FOCAL_ALPHA = 2;
@@ -217,6 +227,32 @@ function trainRegionClassifier(labels: string[], train: DetectionView[], val: De
   return best;
 }
 
+/** Softmax over labels from pixel features near object centres (Gaussian >= 0.5), at most `perObject` pixels each. */
+export function trainPixelClassifier(labels: string[], views: DetectionView[], seed: number, perObject = 16): ClassificationHead {
+  const rand = rng(seed);
+  const samples: ClsSample[] = [];
+  for (const v of views) {
+    const gs = v.objects.map((o) => ({ o, g: objectGaussian(o) }));
+    const byObject = new Map<number, number[]>();
+    for (let s = 0; s < v.index.length; s++) {
+      const p = v.index[s]!;
+      const px = p % GRID;
+      const py = (p - px) / GRID;
+      let owner = -1;
+      let gv = 0.5;
+      gs.forEach((e, j) => {
+        const val = px === e.g.cx && py === e.g.cy ? 1 : e.g.value(px, py);
+        if (val >= gv) [owner, gv] = [j, val];
+      });
+      if (owner >= 0) byObject.set(owner, [...(byObject.get(owner) ?? []), s]);
+    }
+    for (const [j, idx] of byObject) {
+      for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [v.objects[j]!.cls] });
+    }
+  }
+  return trainClassifier(labels, samples, 'softmax', 1e-2, 200);
+}
+
 function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: Float64Array): Float64Array {
   for (let c = 0; c < CHANNELS; c++) into[c] = (f[c]! - head.mean[c]!) / head.std[c]!;
   for (let j = 0; j < 4; j++) into[CHANNELS + j] = Math.log(Math.max(wh[j]!, 1) / STRIDE);
@@ -385,6 +421,19 @@ export function decodeDetections(
       height: (y2 - y1) / lb.scaleY / lb.height,
     });
     if (!box) continue;
+    if (head.pixel) {
+      const p = pk.y * GRID + pk.x;
+      const probs = classify(head.pixel, maps.head.subarray(p * CHANNELS, (p + 1) * CHANNELS));
+      if (flipped) {
+        const q = pk.y * GRID + (GRID - 1 - pk.x);
+        classify(head.pixel, flipped.head.subarray(q * CHANNELS, (q + 1) * CHANNELS)).forEach((v, k) => (probs[k] = (probs[k]! + v) / 2));
+      }
+      probs.forEach((v, k) => {
+        const score = pk.score * v;
+        if (score >= (options.minScore ?? 0.001)) found.push({ label: head.pixel!.labels[k]!, classIndex: k, score, box });
+      });
+      continue;
+    }
     if (!byRegion) {
       found.push({ label: head.labels[pk.cls]!, classIndex: pk.cls, score: pk.score, box });
       continue;

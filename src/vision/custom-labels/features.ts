@@ -282,7 +282,14 @@ export interface Backbone {
   dims: number;
   /** Pooled embeddings of the image and of its horizontal flip. */
   embed(runtime: ModelRuntime, img: DecodedImage): Promise<[Float32Array, Float32Array]>;
+  /** Pooled embedding of the image alone. */
+  embedOne(runtime: ModelRuntime, img: DecodedImage): Promise<Float32Array>;
 }
+
+const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
+  const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [EXTERN]);
+  return meanPool(out[EXTERN]!.data as Float32Array, 480);
+};
 
 export const centernetBackbone: Backbone = {
   id: FEATURES_MODEL,
@@ -290,11 +297,11 @@ export const centernetBackbone: Backbone = {
   async embed(runtime, img) {
     const lb = await letterbox(img);
     const views: Float32Array[] = [];
-    for (const rgb of [lb.rgb, flipRgb(lb.rgb, INPUT, INPUT)]) {
-      const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [EXTERN]);
-      views.push(meanPool(out[EXTERN]!.data as Float32Array, 480));
-    }
+    for (const rgb of [lb.rgb, flipRgb(lb.rgb, INPUT, INPUT)]) views.push(await centernetEmbed(runtime, rgb));
     return views as [Float32Array, Float32Array];
+  },
+  async embedOne(runtime, img) {
+    return centernetEmbed(runtime, (await letterbox(img)).rgb);
   },
 };
 
@@ -326,6 +333,13 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
         views.push(Float32Array.from(out[output]!.data));
       }
       return views as [Float32Array, Float32Array];
+    },
+    async embedOne(runtime, img) {
+      const r = await resizeForModel(img, size, size, 'fill');
+      const data = new Float32Array(r.data.length);
+      for (let i = 0; i < r.data.length; i++) data[i] = r.data[i]! / 128 - 1;
+      const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output]);
+      return Float32Array.from(out[output]!.data);
     },
   };
 }

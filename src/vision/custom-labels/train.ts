@@ -4,14 +4,14 @@
  * thresholds at the best F1 on the validation split. The result is plain JSON.
  */
 import { readFile } from 'node:fs/promises';
-import type { DecodedImage } from '../../media/image.js';
+import { cropImage, type DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { decodeDetections, trainDetectionHead, type DetectionHead } from './detection-head.js';
+import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
-  centernetBackbone, decodeForTraining, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
+  centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
 } from './features.js';
 import { rng, shuffle } from './math.js';
 
@@ -44,6 +44,13 @@ export interface TrainOptions {
   headL2?: number;
   /** Detection with several labels: add the region classifier (see DetectionHead.roi; experimental). */
   regionClassifier?: boolean;
+  /**
+   * Detection with several labels: class-agnostic heatmap + a classifier of box-crop embeddings
+   * (default false: with CenterNet crop embeddings it lost on playing cards, 0.45 vs 0.50 mAP@0.5).
+   */
+  cropClassifier?: boolean;
+  /** Detection with several labels: class-agnostic heatmap + a softmax over labels at the peak pixel (DetectionHead.pixel). */
+  pixelClassifier?: boolean;
   /** Detection head: epochs without validation improvement before stopping (default 6). */
   patience?: number;
 }
@@ -178,14 +185,33 @@ async function trainDetection(
     progress((0.7 * ++done) / loaded.length, `features ${done}/${loaded.length}`);
     return f.views;
   });
-  const trainViews: DetectionView[] = train.flatMap((i) => views[i]!);
-  const valViews: DetectionView[] = val.map((i) => views[i]![0]);
-  const { head, epochs } = trainDetectionHead(labels, trainViews, valViews, {
+  const byPixel = labels.length > 1 && options.pixelClassifier === true && options.cropClassifier !== true;
+  const byCrop = labels.length > 1 && options.cropClassifier === true;
+  const agnostic = (v: DetectionView): DetectionView => (byCrop || byPixel ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
+  const trainViews: DetectionView[] = train.flatMap((i) => views[i]!).map(agnostic);
+  const valViews: DetectionView[] = val.map((i) => views[i]![0]).map(agnostic);
+  const { head, epochs } = trainDetectionHead(byCrop || byPixel ? ['object'] : labels, trainViews, valViews, {
     seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience, regionClassifier: options.regionClassifier,
     onEpoch: (e, tl, vl) => progress(0.7 + (0.2 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
+  if (byPixel) head.pixel = trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
+  if (byCrop) {
+    const { backbone, note } = await chooseBackbone(runtime, options, loaded[0]!.img);
+    if (note) progress(0.8, note);
+    const items = train.flatMap((i) => (ds.images[i]!.boxes ?? []).map((b) => ({ i, b })));
+    let n = 0;
+    const samples = (
+      await mapLimit(items, 2, async ({ i, b }) => {
+        check(options.signal);
+        const e = await cropEmbedding(runtime, backbone, loaded[i]!.img, loaded[i]!.hash, b.box, true);
+        progress(0.8 + (0.1 * ++n) / items.length, `box crops ${n}/${items.length}`);
+        return e.map((x) => ({ x, y: [labels.indexOf(b.label)] }));
+      })
+    ).flat();
+    head.crop = { backbone: backbone.id, labels, classifier: trainClassifier(labels, samples, 'softmax', 1e-2) };
+  }
   progress(0.9, 'choosing thresholds on the validation split');
-  const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img));
+  const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img, loaded[i]!.hash));
   const ev = evaluateDetection(val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! })), labels);
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
@@ -198,11 +224,42 @@ async function trainDetection(
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
 export const FLIP_TTA = true;
 
-async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
+/** Boxes classified by their crop: at most this many per image (best objectness first). */
+export const MAX_CROPS = 8;
+const MIN_CROP_OBJECTNESS = 0.02;
+
+async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage, hash = '') {
   const lb = await letterbox(img);
-  if (!FLIP_TTA) return decodeDetections(head, await runCenternet(runtime, lb.rgb), lb);
-  const [maps, flipped] = await Promise.all([runCenternet(runtime, lb.rgb), runCenternet(runtime, flipRgb(lb.rgb, INPUT, INPUT))]);
-  return decodeDetections(head, maps, lb, { flipped });
+  let found;
+  if (!FLIP_TTA) found = decodeDetections(head, await runCenternet(runtime, lb.rgb), lb);
+  else {
+    const [maps, flipped] = await Promise.all([runCenternet(runtime, lb.rgb), runCenternet(runtime, flipRgb(lb.rgb, INPUT, INPUT))]);
+    found = decodeDetections(head, maps, lb, { flipped });
+  }
+  const crop = head.crop;
+  if (!crop) return found;
+  const backbone = backboneById(crop.backbone);
+  const boxes = found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
+  const probs = await Promise.all(boxes.map(async (d) => classify(crop.classifier, (await cropEmbedding(runtime, backbone, img, hash, d.box, false))[0]!)));
+  return boxes.flatMap((d, j) => probs[j]!.map((p, k) => ({ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box })));
+}
+
+function backboneById(id: string): Backbone {
+  const b = id === centernetBackbone.id ? centernetBackbone : mobilenetBackbone(id);
+  if (!b) throw new Error(`the model's backbone '${id}' is not in the model catalogue`);
+  return b;
+}
+
+/** Embedding of a box's crop (10% context each side); with `both`, also of its mirror image. Cached when `hash` is given. */
+async function cropEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, both: boolean): Promise<Float32Array[]> {
+  const key = `crop:${backbone.id}:${hash}:${both}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+  const hit = hash ? embeddingCache.get(key) : undefined;
+  if (hit) return hit.views;
+  const [w, h] = [box.width * img.width, box.height * img.height];
+  const c = cropImage(img, { left: box.left * img.width - 0.1 * w, top: box.top * img.height - 0.1 * h, width: 1.2 * w, height: 1.2 * h });
+  const views = both ? await backbone.embed(runtime, c) : [await backbone.embedOne(runtime, c)];
+  if (hash) embeddingCache.set(key, { views: views as [Float32Array, Float32Array], bytes: views.length * views[0]!.byteLength });
+  return views;
 }
 
 async function chooseBackbone(runtime: ModelRuntime, options: TrainOptions, probe: DecodedImage): Promise<{ backbone: Backbone; note?: string }> {
