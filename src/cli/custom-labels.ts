@@ -15,32 +15,18 @@ import type {
   DetectCustomLabelsResponse,
   ProjectVersionDescription,
 } from '@aws-sdk/client-rekognition';
-import { loadConfig } from '../config.js';
-import { buildServices } from '../app.js';
-import { dispatch } from '../operations/dispatch.js';
 import { importAnnotations, type AnnotationFormat } from '../vision/custom-labels/importers/index.js';
 import { writeManifest } from '../vision/custom-labels/manifest.js';
 import { flagNumber, flagString, type Parsed } from './args.js';
 import { renderTable } from './table.js';
-import { imageArgument } from './image-command.js';
+import { imageArgument, withServices, type Built, type Call } from './image-command.js';
 import { progress } from './progress.js';
 
 /** The bucket the CLI uploads training images and manifests into. */
 export const CLI_BUCKET = 'argus-custom-labels';
 
-type Built = ReturnType<typeof buildServices>;
 
-async function withServices<T>(fn: (b: Built, call: <R>(op: string, body: object) => Promise<R>) => Promise<T>): Promise<T> {
-  const built = buildServices(loadConfig(process.env, { warmUp: false }));
-  const call = async <R>(op: string, body: object) => (await dispatch(op, body, built.services, { requestId: 'cli', accessKeyId: 'cli' })) as R;
-  try {
-    return await fn(built, call);
-  } finally {
-    await built.close();
-  }
-}
-
-async function projectArn(call: <R>(op: string, body: object) => Promise<R>, name: string): Promise<string | undefined> {
+async function projectArn(call: Call, name: string): Promise<string | undefined> {
   const r = await call<DescribeProjectsResponse>('DescribeProjects', { ProjectNames: [name] });
   return r.ProjectDescriptions?.[0]?.ProjectArn;
 }

@@ -17,26 +17,12 @@ import type {
   SearchFacesByImageResponse,
   SearchUsersByImageResponse,
 } from '@aws-sdk/client-rekognition';
-import { loadConfig } from '../config.js';
-import { buildServices } from '../app.js';
-import { dispatch } from '../operations/dispatch.js';
 import { BYTES_LIMITS, decodeImage } from '../media/image.js';
 import { flagNumber, flagString, type Parsed } from './args.js';
 import { renderTable } from './table.js';
-import { imageArgument, runImageCommand } from './image-command.js';
+import { imageArgument, runImageCommand, withServices, type Built } from './image-command.js';
 import { progress } from './progress.js';
 
-type Built = ReturnType<typeof buildServices>;
-
-async function withServices<T>(fn: (b: Built, call: <R>(op: string, body: object) => Promise<R>) => Promise<T>): Promise<T> {
-  const built = buildServices(loadConfig(process.env, { warmUp: false }));
-  const call = async <R>(op: string, body: object) => (await dispatch(op, body, built.services, { requestId: 'cli', accessKeyId: 'cli' })) as R;
-  try {
-    return await fn(built, call);
-  } finally {
-    await built.close();
-  }
-}
 
 const box = (b: { Left?: number; Top?: number; Width?: number; Height?: number } | undefined) => (b ? `${b.Left!.toFixed(3)},${b.Top!.toFixed(3)} ${b.Width!.toFixed(3)}x${b.Height!.toFixed(3)}` : '');
 const print = (p: Parsed, r: unknown, human: () => void) => (p.flags.has('json') ? console.log(JSON.stringify(r, null, 2)) : human());

@@ -27,16 +27,26 @@ export interface ImageCommand<R> {
   print(r: R): void;
 }
 
-export async function runImageCommand<R>(p: Parsed, command: ImageCommand<R>): Promise<void> {
-  const source = p.positionals[0];
-  if (!source) throw new Error(command.usage);
-  const built = buildServices(loadConfig(process.env, { warmUp: false, workers: 1 }));
+export type Built = ReturnType<typeof buildServices>;
+export type Call = <R>(operation: string, body: object) => Promise<R>;
+
+/** Runs `fn` with an in-process service set (data folder and models from the environment) and a `call` into the operation table. */
+export async function withServices<T>(fn: (b: Built, call: Call) => Promise<T>, workers?: number): Promise<T> {
+  const built = buildServices(loadConfig(process.env, { warmUp: false, ...(workers ? { workers } : {}) }));
+  const call: Call = async <R>(op: string, body: object) => (await dispatch(op, body, built.services, { requestId: 'cli', accessKeyId: 'cli' })) as R;
   try {
-    const body = { Image: imageArgument(source), ...command.request(p) };
-    const r = (await dispatch(command.operation, body, built.services, { requestId: 'cli', accessKeyId: 'cli' })) as R;
-    if (p.flags.has('json')) console.log(JSON.stringify(r, null, 2));
-    else command.print(r);
+    return await fn(built, call);
   } finally {
     await built.close();
   }
+}
+
+export async function runImageCommand<R>(p: Parsed, command: ImageCommand<R>): Promise<void> {
+  const source = p.positionals[0];
+  if (!source) throw new Error(command.usage);
+  await withServices(async (_b, call) => {
+    const r = await call<R>(command.operation, { Image: imageArgument(source), ...command.request(p) });
+    if (p.flags.has('json')) console.log(JSON.stringify(r, null, 2));
+    else command.print(r);
+  }, 1);
 }

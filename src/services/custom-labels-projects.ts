@@ -28,6 +28,7 @@ import type {
 } from '../stores/metadata.js';
 import { MANIFEST_LIMITS, entryLabels, isLabeled, parseManifest, parseS3Uri, type LineError, type ParsedLine } from '../vision/custom-labels/manifest.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { rng } from '../vision/random.js';
 
 export const LimitExceeded = (message: string) => new ServiceError('LimitExceededException', message);
 export const InvalidPolicyRevisionId = (message: string) => new ServiceError('InvalidPolicyRevisionIdException', message);
@@ -91,17 +92,6 @@ interface Ingested {
   errors: LineError[];
 }
 
-/** A small deterministic PRNG (mulberry32), so a split can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class CustomLabelsProjectsService {
   private readonly store: CustomLabelsRepository;

@@ -12,6 +12,7 @@
 import { CSS_COLORS, nearestCssColorIndex, rgbToLab, type ColorResult } from './colors.js';
 import type { BoxRatio, RgbImage } from './image-properties.js';
 import { boxPixels, checkImage } from './pixel-region.js';
+import { rng } from './random.js';
 
 /** Most pixels looked at per dominant-colour computation. */
 export const MAX_COLOR_SAMPLES = 65_536;
@@ -161,17 +162,6 @@ export function regionColors(
     });
 }
 
-/** mulberry32: small, fast, deterministic PRNG in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Weighted k-means on 3-D points (k-means++ seeding with a fixed seed; the first centre is the
@@ -183,7 +173,7 @@ export function kmeans(pts: Float32Array, wts: Float32Array, k: number): { centr
   k = Math.min(k, n);
   const centres = new Float32Array(k * 3);
   if (k === 0) return { centres, weights: new Float64Array(0) };
-  const rand = mulberry32(KMEANS_SEED);
+  const rand = rng(KMEANS_SEED);
   let first = 0;
   for (let i = 1; i < n; i++) if (wts[i]! > wts[first]!) first = i;
   centres.set(pts.subarray(first * 3, first * 3 + 3), 0);

@@ -1,16 +1,5 @@
 /** Small numeric helpers for the Custom Labels heads: a seeded PRNG, Adam, sigmoid, ridge solve. */
-
-/** mulberry32: a fast 32-bit seeded PRNG, [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../random.js';
 
 /** A seed from a string (FNV-1a), mixed with a number. */
 export function seedOf(s: string, mix = 0): number {
