@@ -40,7 +40,14 @@ export function buildServices(config: Config) {
   mkdirSync(config.dataDir, { recursive: true });
   const metadata = new SqliteMetadataStore(join(config.dataDir, 'metadata.sqlite'));
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
-  const runtime = new WorkerPool({ workers: config.workers, intraOpThreads: config.intraOpThreads, modelCacheDir: join(config.dataDir, 'models'), convertToOnnx: config.convertToOnnx });
+  const runtime = new WorkerPool({
+    workers: config.workers,
+    intraOpThreads: config.intraOpThreads,
+    modelCacheDir: join(config.dataDir, 'models'),
+    convertToOnnx: config.convertToOnnx,
+    ...(config.modelsDir ? { modelsDir: config.modelsDir } : {}),
+    modelDownloads: config.modelDownloads,
+  });
   const detector = DETECTORS[config.objectModel]!;
   const text = new TextService(runtime, () => readModelLabels(manifest('ppocr-rec')));
   const moderation = new ModerationService(runtime, MODERATION_MODELS[config.moderationModel]);

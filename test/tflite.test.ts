@@ -14,6 +14,7 @@ import { ModelHost } from '../src/runtime/model-host.js';
 import { manifest, type ModelManifest } from '../src/runtime/catalogue.js';
 import { imageRgb } from '../src/runtime/convert/verify.js';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, SHARED_MODELS, hasSharedModels, NO_SHARED_MODELS } from './helpers/eval-data.js';
+import { startTestServer } from './helpers/server.js';
 
 const FILES = {
   v2: 'mobilenet_v2_1.0_224_quant',
@@ -198,5 +199,20 @@ describe('a TFLite backbone without its file', () => {
     m.operators[0] = { ...m.operators[0]!, op: 'BUILTIN_999' };
     assert.throws(() => convertTflite(m), /unsupported TFLite ops: BUILTIN_999/);
     assert.throws(() => convertTfliteBytes(new Uint8Array(0)), /not a TFLite model/);
+  });
+});
+
+describe('the models folder from the configuration', { skip: hasSharedModels ? undefined : NO_SHARED_MODELS }, () => {
+  it('reaches the inference workers (argus.json modelsDir, not only ARGUS_MODELS_DIR)', async () => {
+    const saved = process.env.ARGUS_MODELS_DIR;
+    delete process.env.ARGUS_MODELS_DIR;
+    const t = await startTestServer({ warmUp: false, modelsDir: SHARED_MODELS });
+    try {
+      await t.argus.services.runtime.warmUp(['mobilenet-v2']);
+      assert.equal(t.argus.services.runtime.health().find((h) => h.id === 'mobilenet-v2')!.state, 'ready');
+    } finally {
+      await t.close();
+      if (saved !== undefined) process.env.ARGUS_MODELS_DIR = saved;
+    }
   });
 });

@@ -80,6 +80,9 @@ export interface PoolOptions {
   modelCacheDir?: string;
   /** Convert TF.js graph models to ONNX; default true when there is a cache folder. */
   convertToOnnx?: boolean;
+  /** Folder of model files no npm package ships, and whether to download them (see ModelHost). */
+  modelsDir?: string;
+  modelDownloads?: boolean;
 }
 
 export class WorkerPool implements ModelRuntime {
@@ -87,7 +90,13 @@ export class WorkerPool implements ModelRuntime {
   private readonly state = new Map<string, ModelHealth>();
 
   constructor(readonly options: PoolOptions) {
-    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({ intraOpThreads: options.intraOpThreads, modelCacheDir: options.modelCacheDir, convertToOnnx: options.convertToOnnx }));
+    this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({
+          intraOpThreads: options.intraOpThreads,
+          modelCacheDir: options.modelCacheDir,
+          convertToOnnx: options.convertToOnnx,
+          ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }),
+          ...(options.modelDownloads === undefined ? {} : { modelDownloads: options.modelDownloads }),
+        }));
     for (const m of CATALOGUE) this.state.set(m.id, { id: m.id, task: m.task, version: m.version, licence: m.licence, state: 'not-loaded', runs: 0 });
   }
 
