@@ -19,6 +19,7 @@ import { FacesService } from './services/faces.js';
 import { CelebritiesService } from './services/celebrities.js';
 import { JobRunner } from './services/jobs.js';
 import { ProjectVersionsService } from './services/custom-labels-versions.js';
+import { CustomLabelsTrainingService } from './services/custom-labels-training.js';
 import { CollectionsService } from './services/collections.js';
 import { CustomLabelsProjectsService } from './services/custom-labels-projects.js';
 import { VectorIndexes } from './stores/vector-index/indexes.js';
@@ -75,7 +76,7 @@ export function buildServices(config: Config) {
       versionCount: (project) => metadata.projectVersions.list(project.key).length,
       ...(config.region ? { region: config.region } : {}),
     }),
-    customLabelsVersions: new ProjectVersionsService({ projects: metadata.customLabels, versions: metadata.projectVersions, buckets: metadata.buckets, blobs, images, runtime, jobs }),
+    customLabelsVersions: new ProjectVersionsService({ projects: metadata.customLabels, versions: metadata.projectVersions, buckets: metadata.buckets, blobs, images, jobs, training: new CustomLabelsTrainingService(runtime) }),
   };
   return {
     metadata,

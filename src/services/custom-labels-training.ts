@@ -6,6 +6,7 @@
  * model version is the caller's (the project-version job).
  */
 import type { ModelRuntime } from '../runtime/worker-pool.js';
+import type { DecodedImage } from '../media/image.js';
 import { evaluateClassification, evaluateDetection, rekognitionSummary, type Evaluation } from '../vision/custom-labels/evaluate.js';
 import { rng, shuffle } from '../vision/custom-labels/math.js';
 import { predict, trainModel, TrainingError, type CustomLabelPrediction, type TrainedModel, type TrainingDataset, type TrainOptions } from '../vision/custom-labels/train.js';
@@ -70,7 +71,7 @@ export class CustomLabelsTrainingService {
    * DetectCustomLabels semantics: labels at or above MinConfidence (0..100) when given, else at or
    * above each label's assumed threshold; highest confidence first; at most `maxResults`.
    */
-  async detect(model: TrainedModel, image: Buffer, minConfidence?: number, maxResults?: number): Promise<CustomLabelPrediction[]> {
+  async detect(model: TrainedModel, image: Buffer | DecodedImage, minConfidence?: number, maxResults?: number): Promise<CustomLabelPrediction[]> {
     const found = await predict(this.runtime, model, image);
     return found
       .filter((p) => p.score >= (minConfidence !== undefined ? minConfidence / 100 : model.thresholds[p.label] ?? 0.5))

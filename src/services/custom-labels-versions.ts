@@ -2,7 +2,8 @@
  * Custom Labels project versions: CreateProjectVersion starts a training job (services/jobs.ts)
  * over the project's TRAIN dataset, evaluates the model on the TEST dataset (or on a seeded 20 %
  * of TRAIN when there is none), writes Rekognition's evaluation summary JSON into the output
- * bucket and keeps the trained model in the blob store. StartProjectVersion makes a version
+ * bucket and keeps the trained model in the blob store (training and evaluation:
+ * services/custom-labels-training.ts). StartProjectVersion makes a version
  * RUNNING (its model is loaded on first use and kept), DetectCustomLabels runs it.
  *
  * Status: TRAINING_IN_PROGRESS → TRAINING_COMPLETED | TRAINING_FAILED; STARTING → RUNNING;
@@ -10,19 +11,15 @@
  */
 import type { BlobStore } from '../stores/blobs.js';
 import type { BucketRepository, CustomLabelsRepository, ProjectRecord, ProjectVersionRecord, ProjectVersionRepository } from '../stores/metadata.js';
-import type { ModelRuntime } from '../runtime/worker-pool.js';
 import type { DecodedImage } from '../media/image.js';
 import { InvalidParameter, ResourceInUse, ResourceNotFound, ResourceNotReady } from '../edge/errors.js';
 import { manifestKind, parseManifestLine, type ManifestEntry } from '../vision/custom-labels/manifest.js';
-import { predict, trainModel, type CustomLabelPrediction, type TrainedModel, type TrainingImage } from '../vision/custom-labels/train.js';
-import { evaluateClassification, evaluateDetection, rekognitionSummary } from '../vision/custom-labels/evaluate.js';
-import { rng, shuffle } from '../vision/custom-labels/math.js';
+import type { CustomLabelPrediction, TrainedModel, TrainingImage } from '../vision/custom-labels/train.js';
+import type { CustomLabelsTrainingService } from './custom-labels-training.js';
 import type { ImageSource } from './image-source.js';
 import type { JobRunner, RunningJob } from './jobs.js';
 
 const TRAINING_SEED = 42;
-/** Share of TRAIN held out for the evaluation when the project has no TEST dataset. */
-const AUTO_TEST_FRACTION = 0.2;
 const PAGE = 1000;
 /** A trained head with its weights as JSON stays far below this. */
 const MAX_MODEL_BYTES = 512 * 1024 * 1024;
@@ -53,8 +50,8 @@ interface Deps {
   buckets: BucketRepository;
   blobs: BlobStore;
   images: ImageSource;
-  runtime: ModelRuntime;
   jobs: JobRunner;
+  training: CustomLabelsTrainingService;
 }
 
 export class ProjectVersionsService {
@@ -116,13 +113,13 @@ export class ProjectVersionsService {
     }
   }
 
-  private async trainingImage(e: ManifestEntry): Promise<TrainingImage & { truthBoxes: { label: string; box: { left: number; top: number; width: number; height: number } }[] }> {
+  private async trainingImage(e: ManifestEntry): Promise<TrainingImage> {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(e.sourceRef);
     if (!m) throw InvalidParameter(`source-ref ${e.sourceRef} is not an s3:// address of an Argus bucket.`);
     const bytes = await this.d.images.readS3({ Bucket: m[1]!, Name: m[2]! });
     const size = e.detection?.imageSize;
     const boxes = (e.detection?.boxes ?? []).map((b) => ({ label: b.label, box: { left: b.left / size!.width, top: b.top / size!.height, width: b.width / size!.width, height: b.height / size!.height } }));
-    return { bytes, labels: e.labels, boxes, truthBoxes: boxes };
+    return { bytes, labels: e.labels, boxes };
   }
 
   private async train(project: ProjectRecord, v: ProjectVersionRecord, job: RunningJob): Promise<unknown> {
@@ -131,52 +128,36 @@ export class ProjectVersionsService {
       const datasets = this.d.projects.datasetsOf(project.key);
       const train = await this.entries(datasets.find((x) => x.type === 'TRAIN')!.key);
       const testSet = datasets.find((x) => x.type === 'TEST');
-      let test = testSet ? await this.entries(testSet.key) : [];
-      let trainEntries = train;
-      const autoSplit = test.length === 0;
-      if (autoSplit) {
-        const order = shuffle([...train.keys()], rng(TRAINING_SEED));
-        const nTest = Math.max(1, Math.round(train.length * AUTO_TEST_FRACTION));
-        const testIdx = new Set(order.slice(0, nTest));
-        test = train.filter((_, i) => testIdx.has(i));
-        trainEntries = train.filter((_, i) => !testIdx.has(i));
-      }
-      const kind = manifestKind(trainEntries);
-      job.progress(0.03, `Reading ${trainEntries.length + test.length} images.`);
-      const trainImages = await Promise.all(trainEntries.map((e) => this.trainingImage(e)));
-      const model = await trainModel(this.d.runtime, { images: trainImages, kind }, {
+      const test = testSet ? await this.entries(testSet.key) : [];
+      const kind = manifestKind(train);
+      job.progress(0.03, `Reading ${train.length + test.length} images.`);
+      const read = async (es: ManifestEntry[]) => ({ kind, images: await Promise.all(es.map((e) => this.trainingImage(e))) });
+      // Without a TEST dataset the training service holds back a seeded 20 % of TRAIN for the evaluation.
+      const r = await this.d.training.trainAndEvaluate(await read(train), test.length ? await read(test) : undefined, {
         seed: TRAINING_SEED,
         signal: job.signal,
-        onProgress: (f, message) => job.progress(0.05 + 0.8 * f, message),
+        projectVersionArn: v.arn,
+        onProgress: (f, message) => job.progress(0.05 + 0.9 * f, message),
       });
-      job.progress(0.86, `Evaluating on ${test.length} test images.`);
-      const testImages = await Promise.all(test.map((e) => this.trainingImage(e)));
-      const predictions: CustomLabelPrediction[][] = [];
-      for (const t of testImages) predictions.push(await predict(this.d.runtime, model, t.bytes!));
-      const evaluation =
-        kind === 'detection'
-          ? evaluateDetection(testImages.map((t, i) => ({ truth: t.truthBoxes, predictions: predictions[i]!.filter((p) => p.box).map((p) => ({ label: p.label, box: p.box!, score: p.score })) })), model.labels, model.thresholds)
-          : evaluateClassification(testImages.map((t, i) => ({ truth: t.labels ?? [], scores: Object.fromEntries(predictions[i]!.map((p) => [p.label, p.score])) })), model.labels, model.thresholds);
-      const summary = rekognitionSummary(evaluation, { projectVersionArn: v.arn, numberOfTrainingImages: trainImages.length, numberOfTestingImages: testImages.length });
       const key = `${v.outputConfig.keyPrefix}EvaluationResultSummary-${project.name}-${v.versionName}.json`;
-      await this.putObject(v.outputConfig.bucket, key, Buffer.from(JSON.stringify(summary, null, 2)));
-      const modelBlob = (await this.d.blobs.put(Buffer.from(JSON.stringify(model)))).blobId;
+      await this.putObject(v.outputConfig.bucket, key, Buffer.from(JSON.stringify(r.summary, null, 2)));
+      const modelBlob = (await this.d.blobs.put(Buffer.from(JSON.stringify(r.model)))).blobId;
       this.d.versions.update(v.key, {
         status: 'TRAINING_COMPLETED',
-        statusMessage: `The model is ready to run.${model.backboneNote ? ` ${model.backboneNote}` : ''}`,
+        statusMessage: `The model is ready to run.${r.model.backboneNote ? ` ${r.model.backboneNote}` : ''}`,
         trainingEndAt: new Date(),
         modelBlob,
         evaluation: {
-          f1: evaluation.aggregate.f1,
+          f1: r.f1Score,
           summary: { bucket: v.outputConfig.bucket, key },
-          trainingImages: trainImages.length,
-          testingImages: testImages.length,
-          autoSplit,
-          backbone: model.backbone,
-          ...(model.backboneNote ? { backboneNote: model.backboneNote } : {}),
+          trainingImages: r.trainingImages,
+          testingImages: r.testingImages,
+          autoSplit: r.testing === 'automatic-split',
+          backbone: r.model.backbone,
+          ...(r.model.backboneNote ? { backboneNote: r.model.backboneNote } : {}),
         },
       });
-      return { f1: evaluation.aggregate.f1 };
+      return { f1: r.f1Score };
     } catch (err) {
       const reason = job.signal.aborted ? 'Training was stopped.' : (err as Error).message;
       this.d.versions.update(v.key, { status: 'TRAINING_FAILED', statusMessage: reason, trainingEndAt: new Date() });
@@ -237,10 +218,7 @@ export class ProjectVersionsService {
     const v = this.version(arn);
     if (v.status !== 'RUNNING') throw ResourceNotReady(`The project version is ${v.status}; start it with StartProjectVersion before calling DetectCustomLabels.`);
     const model = await this.model(v);
-    const found = (await predict(this.d.runtime, model, img))
-      .filter((p) => (o.minConfidence === undefined ? p.score >= (model.thresholds[p.label] ?? 0.5) : 100 * p.score >= o.minConfidence))
-      .map((p) => ({ name: p.label, confidence: 100 * p.score, ...(p.box ? { box: p.box } : {}) }))
-      .sort((a, b) => b.confidence - a.confidence);
-    return o.maxResults === undefined ? found : found.slice(0, o.maxResults);
+    const found = await this.d.training.detect(model, img, o.minConfidence, o.maxResults);
+    return found.map((p) => ({ name: p.label, confidence: 100 * p.score, ...(p.box ? { box: p.box } : {}) }));
   }
 }
