@@ -19,6 +19,8 @@ import { FacesService } from './services/faces.js';
 import { CelebritiesService } from './services/celebrities.js';
 import { JobRunner } from './services/jobs.js';
 import { ProjectVersionsService } from './services/custom-labels-versions.js';
+import { VideoJobsService } from './services/video-jobs.js';
+import { MediaAnalysisService } from './services/media-analysis.js';
 import { CustomLabelsTrainingService } from './services/custom-labels-training.js';
 import { CollectionsService } from './services/collections.js';
 import { CustomLabelsProjectsService } from './services/custom-labels-projects.js';
@@ -76,6 +78,8 @@ export function buildServices(config: Config) {
       versionCount: (project) => metadata.projectVersions.list(project.key).length,
       ...(config.region ? { region: config.region } : {}),
     }),
+    mediaAnalysis: new MediaAnalysisService({ buckets: metadata.buckets, blobs, images, moderation, jobs }),
+    video: new VideoJobsService({ buckets: metadata.buckets, blobs, jobs, webhooks: config.snsWebhooks, inFlight: config.workers }),
     customLabelsVersions: new ProjectVersionsService({ projects: metadata.customLabels, versions: metadata.projectVersions, buckets: metadata.buckets, blobs, images, jobs, training: new CustomLabelsTrainingService(runtime) }),
   };
   return {

@@ -45,9 +45,26 @@ export interface Config {
   modelsDir?: string;
   /** Download such files (sha256-checked, into the data folder) when not found locally (ARGUS_MODEL_DOWNLOADS=1). Default off. */
   modelDownloads: boolean;
+  /**
+   * Where video jobs' completion notices go: SNS topic ARN → webhook URL (`"snsWebhooks"` in
+   * argus.json, or ARGUS_SNS_WEBHOOKS="arn:aws:sns:…:topic=http://host/hook,…").
+   */
+  snsWebhooks: Record<string, string>;
 }
 
 interface FileConfig extends Partial<Omit<Config, 'credentialsSource'>> {}
+
+/** "arn=url,arn=url" (an ARN has no '=' or ','). */
+function webhooks(v: string | undefined): Record<string, string> | undefined {
+  if (!v) return undefined;
+  return Object.fromEntries(
+    v.split(',').map((pair) => {
+      const i = pair.indexOf('=');
+      if (i <= 0) throw new Error(`ARGUS_SNS_WEBHOOKS must be "topicArn=url,…", got '${pair}'`);
+      return [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
+    }),
+  );
+}
 
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined || v === '') return undefined;
@@ -118,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     convertToOnnx: overrides.convertToOnnx ?? (env.ARGUS_CONVERT_TO_ONNX ? env.ARGUS_CONVERT_TO_ONNX !== '0' : (file.convertToOnnx ?? true)),
     modelsDir: overrides.modelsDir ?? (env.ARGUS_MODELS_DIR ? resolve(env.ARGUS_MODELS_DIR) : file.modelsDir),
     modelDownloads: overrides.modelDownloads ?? (env.ARGUS_MODEL_DOWNLOADS ? env.ARGUS_MODEL_DOWNLOADS === '1' : (file.modelDownloads ?? false)),
+    snsWebhooks: overrides.snsWebhooks ?? webhooks(env.ARGUS_SNS_WEBHOOKS) ?? file.snsWebhooks ?? {},
   };
 }

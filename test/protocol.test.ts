@@ -1,29 +1,19 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sha256 } from './helpers/sha256.js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { startTestServer, TEST_KEY, type TestServer } from './helpers/server.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { rawCall } from './helpers/raw-call.js';
 
 
 describe('the AWS JSON 1.1 protocol on the wire', () => {
   let t: TestServer;
-  let host: string;
   before(async () => {
     t = await startTestServer({ maxBodyBytes: 64 * 1024 });
-    host = new URL(t.argus.url).host;
   });
   after(async () => {
     await t.close();
   });
 
-  /** Sends a raw, correctly signed request so malformed bodies reach the server as they are. */
-  async function send(target: string, body: string, method = 'POST') {
-    const signer = new SignatureV4({ service: 'rekognition', region: 'us-east-1', credentials: TEST_KEY, sha256: Sha256 });
-    const signed = await signer.sign({ method, protocol: 'http:', hostname: host.split(':')[0]!, port: Number(host.split(':')[1]), path: '/', headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body });
-    const res = await fetch(`${t.argus.url}/`, { method, headers: signed.headers, body: method === 'GET' ? undefined : body });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-  }
+  const send = (target: string, body: string, method = 'POST') => rawCall(t.argus.url, target, body, method);
 
   it('answers errors with __type, Message, x-amzn-ErrorType and x-amzn-RequestId', async () => {
     const r = await send('RekognitionService.DetectLabels', '{"Image":');

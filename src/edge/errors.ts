@@ -26,6 +26,7 @@ export const ResourceInUse = make('ResourceInUseException');
 export const ResourceNotReady = make('ResourceNotReadyException');
 export const Conflict = make('ConflictException');
 export const ServiceQuotaExceeded = make('ServiceQuotaExceededException');
+export const VideoTooLarge = make('VideoTooLargeException');
 export const InvalidPaginationToken = make('InvalidPaginationTokenException');
 export const AccessDenied = make('AccessDeniedException');
 export const Validation = make('ValidationException');

@@ -64,7 +64,8 @@ export interface DecodedImage {
   width: number;
   height: number;
   channels: 3;
-  format: 'jpeg' | 'png';
+  /** 'video' for a frame decoded by media/video.ts. */
+  format: 'jpeg' | 'png' | 'video';
   /** Size of the encoded input in bytes. */
   bytes: number;
   /** EXIF orientation tag that was applied (1 = none). */

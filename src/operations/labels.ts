@@ -1,7 +1,7 @@
 /** DetectLabels on the wire. */
 import type { DetectLabelsRequest, DetectLabelsResponse } from '@aws-sdk/client-rekognition';
 import type { Handler } from './operation.js';
-import { boundingBox, dominantColor, names, quality } from './wire.js';
+import { dominantColor, label, quality } from './wire.js';
 
 const DEFAULT_MIN_CONFIDENCE = 55;
 const DEFAULT_MAX_DOMINANT_COLORS = 10;
@@ -26,18 +26,7 @@ const detectLabels: Handler = async (input: DetectLabelsRequest, services): Prom
   });
   const out: DetectLabelsResponse = { LabelModelVersion: r.modelVersion };
   if (r.labels) {
-    out.Labels = r.labels.map((l) => ({
-      Name: l.name,
-      Confidence: l.confidence,
-      Instances: l.instances.map((i) => ({
-        BoundingBox: boundingBox(i.box),
-        Confidence: i.confidence,
-        ...(i.dominantColors ? { DominantColors: i.dominantColors.map(dominantColor) } : {}),
-      })),
-      Parents: names(l.parents),
-      Aliases: names(l.aliases),
-      Categories: names(l.categories),
-    }));
+    out.Labels = r.labels.map(label);
   }
   if (r.properties) {
     const p = r.properties;

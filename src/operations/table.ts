@@ -14,8 +14,10 @@ import { usersHandlers } from './users.js';
 import { celebritiesHandlers } from './celebrities.js';
 import { customLabelsProjectsHandlers } from './custom-labels-projects.js';
 import { customLabelsVersionsHandlers } from './custom-labels-versions.js';
+import { videoHandlers } from './video.js';
+import { mediaAnalysisHandlers } from './media-analysis.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers, customLabelsProjectsHandlers, customLabelsVersionsHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers, customLabelsProjectsHandlers, customLabelsVersionsHandlers, videoHandlers, mediaAnalysisHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

@@ -2,15 +2,15 @@
 import type { DetectTextRequest, DetectTextResponse, TextDetection } from '@aws-sdk/client-rekognition';
 import type { Handler } from './operation.js';
 import { InvalidParameter } from '../edge/errors.js';
-import { MAX_WORDS, quadBox, type RegionOfInterest } from '../vision/text/filters.js';
-import type { PlacedText } from '../vision/text/words.js';
+import { MAX_WORDS, quadBox, type RegionOfInterest, type TextSelection } from '../vision/text/filters.js';
+import type { LineReading, PlacedText } from '../vision/text/words.js';
 import { boundingBox, polygon } from './wire.js';
 
 /** DetectionFilter.MinConfidence when a WordFilter is given without one ("The default MinConfidence is 80"). */
 const DEFAULT_WORD_MIN_CONFIDENCE = 80;
 
-function regionsOfInterest(input: DetectTextRequest): RegionOfInterest[] | undefined {
-  const rois = input.Filters?.RegionsOfInterest;
+function regionsOfInterest(filters: DetectTextRequest['Filters']): RegionOfInterest[] | undefined {
+  const rois = filters?.RegionsOfInterest;
   if (!rois?.length) return undefined;
   return rois.map((r, i) => {
     if (r.Polygon) {
@@ -33,21 +33,30 @@ const detection = (t: PlacedText, type: 'LINE' | 'WORD', id: number, parentId?: 
 });
 
 const detectText: Handler = async (input: DetectTextRequest, services): Promise<DetectTextResponse> => {
-  const regions = regionsOfInterest(input);
-  const wf = input.Filters?.WordFilter;
+  const selection = textSelection(input.Filters);
   const img = await services.images.decode(input.Image as never);
-  const r = await services.text.detectText(img, {
+  const r = await services.text.detectText(img, selection);
+  return { TextDetections: textDetections(r.lines), TextModelVersion: r.modelVersion };
+};
+
+/** As Rekognition numbers them: every LINE first (0, 1, ...), then the WORDs, each naming its line. */
+export function textDetections(lines: readonly LineReading[]): TextDetection[] {
+  const out = lines.map((l, i) => detection(l, 'LINE', i));
+  let next = out.length;
+  return [...out, ...lines.flatMap((l, i) => l.words.map((w) => detection(w, 'WORD', next++, i)))];
+}
+
+/** DetectText's and StartTextDetection's Filters in internal form. */
+export function textSelection(filters: DetectTextRequest['Filters']): TextSelection {
+  const wf = filters?.WordFilter;
+  const regions = regionsOfInterest(filters);
+  return {
     minConfidence: wf ? (wf.MinConfidence ?? DEFAULT_WORD_MIN_CONFIDENCE) : undefined,
     minBoundingBoxHeight: wf?.MinBoundingBoxHeight,
     minBoundingBoxWidth: wf?.MinBoundingBoxWidth,
-    regions,
+    ...(regions ? { regions } : {}),
     maxWords: MAX_WORDS,
-  });
-  // As Rekognition numbers them: every LINE first (0, 1, ...), then the WORDs, each naming its line.
-  const lines = r.lines.map((l, i) => detection(l, 'LINE', i));
-  let next = lines.length;
-  const words = r.lines.flatMap((l, i) => l.words.map((w) => detection(w, 'WORD', next++, i)));
-  return { TextDetections: [...lines, ...words], TextModelVersion: r.modelVersion };
-};
+  };
+}
 
 export const textHandlers = Object.freeze({ DetectText: detectText });

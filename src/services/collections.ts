@@ -252,6 +252,11 @@ export class CollectionsService {
     return { searched, matches: this.faceMatches(c, searched.embedding!, o), faceModelVersion: c.faceModelVersion };
   }
 
+  /** Faces like an embedding the caller already has (a face found in a video frame). */
+  searchFacesByEmbedding(collectionId: string, embedding: Float32Array, o: SearchOptions = {}): FaceMatch[] {
+    return this.faceMatches(this.searchable(collectionId), embedding, o);
+  }
+
   // ---- users ------------------------------------------------------------------------------
 
   createUser(collectionId: string, userId: string): FaceUserRecord {

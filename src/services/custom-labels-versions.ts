@@ -18,6 +18,7 @@ import type { CustomLabelPrediction, TrainedModel, TrainingImage } from '../visi
 import type { CustomLabelsTrainingService } from './custom-labels-training.js';
 import type { ImageSource } from './image-source.js';
 import type { JobRunner, RunningJob } from './jobs.js';
+import { putObject } from './bucket-objects.js';
 
 const TRAINING_SEED = 42;
 const PAGE = 1000;
@@ -140,7 +141,7 @@ export class ProjectVersionsService {
         onProgress: (f, message) => job.progress(0.05 + 0.9 * f, message),
       });
       const key = `${v.outputConfig.keyPrefix}EvaluationResultSummary-${project.name}-${v.versionName}.json`;
-      await this.putObject(v.outputConfig.bucket, key, Buffer.from(JSON.stringify(r.summary, null, 2)));
+      await putObject(this.d.buckets, this.d.blobs, v.outputConfig.bucket, key, Buffer.from(JSON.stringify(r.summary, null, 2)));
       const modelBlob = (await this.d.blobs.put(Buffer.from(JSON.stringify(r.model)))).blobId;
       this.d.versions.update(v.key, {
         status: 'TRAINING_COMPLETED',
@@ -163,12 +164,6 @@ export class ProjectVersionsService {
       this.d.versions.update(v.key, { status: 'TRAINING_FAILED', statusMessage: reason, trainingEndAt: new Date() });
       throw err;
     }
-  }
-
-  private async putObject(bucket: string, key: string, bytes: Buffer): Promise<void> {
-    const stored = await this.d.blobs.put(bytes);
-    const replaced = this.d.buckets.putObject({ bucket, key, size: stored.size, etag: `"${stored.md5Hex}"`, contentType: 'application/json', userMetadata: {}, lastModified: new Date(), blobId: stored.blobId });
-    if (replaced && replaced.blobId !== stored.blobId) await this.d.blobs.delete(replaced.blobId);
   }
 
   describe(projectArn: string, names?: readonly string[]): ProjectVersionRecord[] {

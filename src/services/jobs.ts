@@ -65,6 +65,11 @@ export class JobRunner {
     return this.store.get(id);
   }
 
+  /** Jobs of a kind, newest first. */
+  list(kind: string, offset: number, limit: number): JobRecord[] {
+    return this.store.list(kind, offset, limit);
+  }
+
   /** Asks a job to stop; it ends FAILED with "Cancelled". False when it is not running or queued here. */
   cancel(id: string): boolean {
     const c = this.running.get(id);

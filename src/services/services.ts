@@ -9,6 +9,8 @@ import type { CelebritiesService } from './celebrities.js';
 import type { ProjectVersionsService } from './custom-labels-versions.js';
 import type { CustomLabelsProjectsService } from './custom-labels-projects.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
+import type { VideoJobsService } from './video-jobs.js';
+import type { MediaAnalysisService } from './media-analysis.js';
 
 export interface Services {
   images: ImageSource;
@@ -22,4 +24,8 @@ export interface Services {
   /** Custom Labels projects, datasets and project policies. */
   customLabelsProjects: CustomLabelsProjectsService;
   customLabelsVersions: ProjectVersionsService;
+  /** Stored-video jobs (the Start and Get operations). */
+  video: VideoJobsService;
+  /** Bulk image analysis (StartMediaAnalysisJob). */
+  mediaAnalysis: MediaAnalysisService;
 }

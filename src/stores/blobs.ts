@@ -45,6 +45,8 @@ export interface BlobStore {
   readBuffer(blobId: string, maxBytes: number): Promise<Buffer>;
   /** Size of the blob, or undefined if there is none under the id. */
   stat(blobId: string): Promise<{ size: number } | undefined>;
+  /** A file path holding the blob's bytes, when the store keeps blobs as local files (ffmpeg reads videos from it); else undefined. */
+  localPath?(blobId: string): string | undefined;
   /** Removes the blob; removing a missing blob is not an error (deletes are retried after crashes). */
   delete(blobId: string): Promise<void>;
 }

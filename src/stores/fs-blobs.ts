@@ -107,6 +107,10 @@ export class FsBlobStore implements BlobStore {
     await rm(this.pathOf(blobId), { force: true });
   }
 
+  localPath(blobId: string): string | undefined {
+    return BLOB_ID.test(blobId) ? this.pathOf(blobId) : undefined;
+  }
+
   /** Only well-formed ids map to a path; anything else is simply not a blob. */
   private pathOf(blobId: string): string {
     if (!BLOB_ID.test(blobId)) throw new BlobNotFoundError(blobId);

@@ -393,6 +393,8 @@ export interface JobRepository {
   update(id: string, change: Partial<Pick<JobRecord, 'status' | 'progress' | 'message' | 'result'>> & { updatedAt: Date }): void;
   /** Jobs still IN_PROGRESS (after a restart: the interrupted ones). */
   inProgress(): JobRecord[];
+  /** Jobs of a kind, newest first, `offset` rows skipped. */
+  list(kind: string, offset: number, limit: number): JobRecord[];
 }
 
 export interface MetadataStore {

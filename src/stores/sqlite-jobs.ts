@@ -60,6 +60,10 @@ export class SqliteJobRepository implements JobRepository {
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 
+  list(kind: string, offset: number, limit: number): JobRecord[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE kind = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?').all(kind, limit, offset) as JobRow[]).map(toJob);
+  }
+
   inProgress(): JobRecord[] {
     return (this.db.prepare("SELECT * FROM jobs WHERE status = 'IN_PROGRESS' ORDER BY created_at").all() as JobRow[]).map(toJob);
   }
