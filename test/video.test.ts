@@ -171,6 +171,24 @@ describe('stored video jobs', () => {
     assert.equal(e.name, 'ResourceNotFoundException');
   });
 
+  it('person tracking: each person of each photo gets one Index and a path; a cut brings new people', async () => {
+    const { JobId } = await rk.send(new StartPersonTrackingCommand({ Video: VIDEO }));
+    const r = await settle(() => rk.send(new GetPersonTrackingCommand({ JobId, SortBy: 'INDEX' })));
+    assert.equal(r.JobStatus, 'SUCCEEDED', r.StatusMessage);
+    const spans = new Map<number, number[]>();
+    for (const p of r.Persons!) spans.set(p.Person!.Index!, [...(spans.get(p.Person!.Index!) ?? []), p.Timestamp!]);
+    const first = [...spans.values()].filter((ts) => ts.every((t) => t >= 1000 && t < 3000));
+    const second = [...spans.values()].filter((ts) => ts.every((t) => t >= 3000 && t < 5000));
+    assert.equal(first.length + second.length, spans.size, 'nobody is followed across the cut, nobody in the black second');
+    assert.ok(first.length >= 3 && second.length >= 3, `three people in each photo (${first.length}, ${second.length})`);
+    assert.ok([...first, ...second].every((ts) => ts.length >= 8), 'each followed through its photo, five times a second');
+    assert.deepEqual(r.Persons!.map((p) => p.Person!.Index), [...r.Persons!.map((p) => p.Person!.Index!)].sort((a, b) => a - b), 'SortBy INDEX');
+    const raw = await rawCall(t.argus.url, 'RekognitionService.GetPersonTracking', JSON.stringify({ JobId }));
+    const motion = raw.body.PersonMotion as { Index: number; Actions: { Action: string }[] }[];
+    assert.equal(motion.length, spans.size);
+    assert.ok(motion.every((m) => m.Actions.length >= 1 && m.Actions[0]!.Action === 'standing'), 'people in a still photo stand');
+  });
+
   it('segment detection: the black second as a BlackFrames cue, the cut between the photos as a new shot', async () => {
     const { JobId } = await rk.send(new StartSegmentDetectionCommand({ Video: VIDEO, SegmentTypes: ['TECHNICAL_CUE', 'SHOT'], Filters: { TechnicalCueFilter: { BlackFrame: { MaxPixelThreshold: 0.2, MinCoveragePercentage: 99 } } } }));
     const r = await settle(() => rk.send(new GetSegmentDetectionCommand({ JobId })));

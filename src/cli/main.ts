@@ -7,6 +7,7 @@ import { detectTextCommand } from './detect-text.js';
 import { detectModerationLabelsCommand } from './detect-moderation-labels.js';
 import { keysCommand } from './keys.js';
 import { customLabelsCommand } from './custom-labels.js';
+import { videoCommand } from './video.js';
 import { celebritiesCommand, collectionsCommand, compareFacesCommand, detectFacesCommand, indexFacesCommand, listFacesCommand, searchFacesCommand, usersCommand } from './faces.js';
 
 const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>) => Promise<void> | void; help: string }>> = Object.freeze({
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, { run: (p: ReturnType<typeof parseArgs>)
   users: { run: usersCommand, help: 'users [list <c> | create <c> <user> | delete <c> <user> | associate <c> <user> <faceId>... | search <c> <image>] [--json]' },
   celebrities: { run: celebritiesCommand, help: 'celebrities [list | add --name NAME [--urls U1,U2] [--gender G] <photo>... | remove <id> | recognize <image>] [--json]   the gallery RecognizeCelebrities searches' },
   'custom-labels': { run: customLabelsCommand, help: 'custom-labels [train <project> <folder> [--version v1] [--format voc|yolo|coco|folders] | detect <projectVersionArn> <image> [--min-confidence N]] [--json]   train from a folder (progress bars), read F1 per label, detect' },
+  video: { run: videoCommand, help: 'video analyze <file> [--labels] [--faces] [--people] [--segments] [--out result.json] [--json]   stored-video analysis with progress bars and a summary (labels and segments by default)' },
   keys: { run: keysCommand, help: 'keys [list|create|delete <accessKeyId>]   manage access keys in the data folder' },
 });
 
@@ -34,7 +36,7 @@ async function main(argv: string[]) {
     process.exitCode = name && name !== 'help' && name !== '--help' ? 2 : 0;
     return;
   }
-  await cmd.run(parseArgs(rest, ['json']));
+  await cmd.run(parseArgs(rest, ['json', 'labels', 'faces', 'people', 'segments']));
 }
 
 main(process.argv.slice(2)).catch((err: Error & { type?: string }) => {

@@ -158,6 +158,8 @@ const startSegmentDetection = start('StartSegmentDetection', (input: StartSegmen
   return (meta) => analysers.segmentsAnalyser(meta, o);
 });
 
+const startPersonTracking = start('StartPersonTracking', (_input: StartInput, s) => (meta) => analysers.personTrackingAnalyser(s, meta));
+
 // ---- Get ------------------------------------------------------------------------------------
 
 const getLabelDetection = get<analysers.LabelsResult>(
@@ -217,6 +219,25 @@ const getFaceSearch = get<analysers.FaceSearchResult>('StartFaceSearch', 'Person
   })),
 );
 
+/** Rekognition's PersonDetection list, plus `PersonMotion` (speed and action cues per person, an Argus extension the SDKs ignore). */
+const getPersonTracking = get<analysers.PersonTrackingResult>(
+  'StartPersonTracking',
+  'Persons',
+  (r, input) => byNameOrTime(r.items, input.SortBy === 'INDEX' ? 'NAME' : 'TIMESTAMP', (x) => x.index).map((x) => ({ Timestamp: x.t, Person: { Index: x.index, BoundingBox: boundingBox(x.box) } })),
+  (r) => ({
+    ...(r
+      ? {
+          PersonMotion: r.motion.map((m) => ({
+            Index: m.index,
+            MeanSpeedBodyHeightsPerSecond: m.meanSpeed,
+            MaxSpeedBodyHeightsPerSecond: m.maxSpeed,
+            Actions: m.actions.map((a) => ({ Action: a.action, StartTimestampMillis: a.startMs, EndTimestampMillis: a.endMs, Confidence: a.confidence })),
+          })),
+        }
+      : {}),
+  }),
+);
+
 const SEGMENT_MODEL_VERSION = 'argus-segments-1.0';
 
 /** Rekognition's SegmentDetection, plus `CameraMotion` on shots (an Argus extension the SDKs ignore). */
@@ -246,6 +267,8 @@ const getSegmentDetection = get<analysers.SegmentsResult>(
 );
 
 export const videoHandlers = Object.freeze({
+  StartPersonTracking: startPersonTracking,
+  GetPersonTracking: getPersonTracking,
   StartSegmentDetection: startSegmentDetection,
   GetSegmentDetection: getSegmentDetection,
   StartLabelDetection: startLabelDetection,

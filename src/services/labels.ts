@@ -11,7 +11,7 @@ import type { DetectorSpec, Detection } from '../vision/detect-objects.js';
 import { applyGeneralLabelsFilter, expandLabels, labelForCocoClass, type ExpandedLabel, type FoundLabel } from '../vision/taxonomy.js';
 import { imageProperties, instanceDominantColors, type ImagePropertiesResult } from '../vision/image-properties.js';
 import { calibratedConfidence } from '../vision/calibration.js';
-import { unletterbox } from '../vision/boxes.js';
+import { unletterbox, type Box } from '../vision/boxes.js';
 import { textLabels, TEXT_EVIDENCE_MAX_SIDE, TEXT_EVIDENCE_LABELS, type ScoredRegion } from '../vision/text/evidence.js';
 import { artLabels, ART_EVIDENCE_LABELS, ART_MIN_PROBABILITY, type ClassScores } from '../vision/moderation.js';
 
@@ -64,6 +64,15 @@ export class LabelsService {
     });
   }
 
+  /** Every object the detector sees, named and with calibrated confidences (0-100), however unsure. */
+  async objectInstances(img: DecodedImage): Promise<{ name: string; box: Box; confidence: number }[]> {
+    return this.instances(await this.detectObjects(img));
+  }
+
+  private instances(detections: Detection[]) {
+    return detections.map((d) => ({ name: labelForCocoClass(d.classIndex).name, box: d.box, confidence: calibratedConfidence(this.detector.model, d.score) }));
+  }
+
   /** Text and Document from the text detector, unless the filters would drop both anyway. */
   private async textEvidence(img: DecodedImage, filters: DetectLabelsOptions['filters']): Promise<FoundLabel[]> {
     if (!this.text) return [];
@@ -91,14 +100,9 @@ export class LabelsService {
       o.generalLabels ? this.textEvidence(img, o.filters) : [],
       o.generalLabels ? this.artEvidence(img, o.filters) : [],
     ]);
-    const found = detections
-      .map((d) => ({ d, confidence: calibratedConfidence(this.detector.model, d.score) }))
-      .filter(({ confidence }) => confidence >= o.minConfidence)
-      .map(({ d, confidence }) => ({
-        name: labelForCocoClass(d.classIndex).name,
-        confidence,
-        instance: { box: d.box, confidence },
-      }));
+    const found = this.instances(detections)
+      .filter((f) => f.confidence >= o.minConfidence)
+      .map((f) => ({ name: f.name, confidence: f.confidence, instance: { box: f.box, confidence: f.confidence } }));
     let labels: ExpandedLabel[] | undefined;
     if (o.generalLabels) {
       labels = applyGeneralLabelsFilter(expandLabels([...found, ...text, ...art]), o.filters).filter((l) => l.confidence >= o.minConfidence);

@@ -19,8 +19,11 @@ import type { FaceAttributeRequest } from './face-engine.js';
 import type { FaceMatch } from './collections.js';
 import type { Services } from './services.js';
 import type { VideoAnalyser } from './video-jobs.js';
-import { iou } from '../vision/boxes.js';
-import { PersonTracker } from '../vision/video/tracker.js';
+import { iou, type Box } from '../vision/boxes.js';
+import { PersonTracker, type Detection, type TrackSummary } from '../vision/video/tracker.js';
+import { frameSignature, signatureDistance, type FrameSignature } from '../vision/video/shot-detector.js';
+import { appearanceDescriptor } from '../vision/video/appearance.js';
+import { analyzePersonMotion, type ActionSegment } from '../vision/video/person-motion.js';
 import { SegmentAnalyzer, type Segment, type SegmentAnalyzerOptions, type SegmentType } from '../vision/video/segments.js';
 
 /** A frame as the image services take it. */
@@ -178,4 +181,61 @@ export function segmentsAnalyser(meta: VideoMetadata, o: Omit<SegmentAnalyzerOpt
     collect: (frame) => analyzer.push(frame),
     finish: (): SegmentsResult => ({ types: o.types, segments: analyzer.finish() }),
   };
+}
+
+export interface PersonTrackingResult {
+  items: (Timed & { index: number; box: Box })[];
+  /** Argus extension: speed and action cues per person, from the path of its box. */
+  motion: { index: number; meanSpeed: number; maxSpeed: number; actions: ActionSegment[] }[];
+}
+
+/** Content change between samples 200 ms apart above which the scene is new (a cut: 0.63-0.84 on the eval clips; motion stays below 0.57). */
+const SCENE_CHANGE = 0.6;
+
+/**
+ * People and their paths: the object detector's Person boxes five times a second, followed by
+ * the tracker (motion, IoU and clothing colours to find a person again after an occlusion).
+ * A person gets an Index once seen in three frames in a row, so one-frame false positives never
+ * do. After a hard cut the people are new ones: the tracker starts again, with new indices.
+ */
+export function personTrackingAnalyser(s: Services, meta: VideoMetadata): VideoAnalyser<Detection[]> {
+  const frameAspect = meta.frameWidth / meta.frameHeight;
+  const finished: TrackSummary[] = [];
+  let tracker = new PersonTracker({ frameAspect });
+  let previous: FrameSignature | undefined;
+  let nextIndex = 0;
+  const scene = () => tracker.tracks().map((tr) => ({ ...tr, index: tr.index + nextIndex }));
+  return {
+    sampling: { maxSide: 1280, everyMs: 200 },
+    analyse: async (frame) => {
+      const people = (await s.labels.objectInstances(frameImage(frame))).filter((o) => o.name === 'Person');
+      return people.map((p) => ({ box: p.box, score: p.confidence / 100, ...withAppearance(frame, p.box) }));
+    },
+    collect: (frame, people) => {
+      const signature = frameSignature(frame);
+      if (previous && signatureDistance(previous, signature) > SCENE_CHANGE) {
+        const done = scene();
+        finished.push(...done);
+        nextIndex += done.length;
+        tracker = new PersonTracker({ frameAspect });
+      }
+      previous = signature;
+      tracker.update(Math.round(frame.timestampMs), people);
+    },
+    finish: (): PersonTrackingResult => {
+      const tracks = [...finished, ...scene()];
+      const items = tracks.flatMap((tr) => tr.path.map((p) => ({ t: Math.round(p.timestampMs), index: tr.index, box: p.box })));
+      items.sort((a, b) => a.t - b.t || a.index - b.index);
+      const motion = tracks.map((tr) => {
+        const m = analyzePersonMotion(tr.path, { frameAspect });
+        return { index: tr.index, meanSpeed: m.meanSpeed, maxSpeed: m.maxSpeed, actions: m.segments };
+      });
+      return { items, motion };
+    },
+  };
+}
+
+function withAppearance(frame: VideoFrame, box: Box): { appearance?: Float32Array } {
+  const appearance = appearanceDescriptor(frame, box);
+  return appearance ? { appearance } : {};
 }

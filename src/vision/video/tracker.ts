@@ -270,9 +270,13 @@ function hungarian(a: Float64Array, n: number, m: number): Int32Array {
   return out;
 }
 
-/** Widens a box by dx, dy (ratios) on each side. */
-function widen(b: Box, dx: number, dy: number): Box {
-  return { left: b.left - dx, top: b.top - dy, width: b.width + 2 * dx, height: b.height + 2 * dy };
+/** Writes `b` widened by dx, dy (ratios) on each side into `out` (no allocation in the inner loop). */
+function widenInto(out: Box, b: Box, dx: number, dy: number): Box {
+  out.left = b.left - dx;
+  out.top = b.top - dy;
+  out.width = b.width + 2 * dx;
+  out.height = b.height + 2 * dy;
+  return out;
 }
 
 function centre(b: Box): { x: number; y: number } {
@@ -377,6 +381,8 @@ export class PersonTracker {
     // than a limit that leaves room for the appearance term)
     const limit = 1 - minIou + 1e-9;
     const cost = new Float64Array(tracks.length * detIdx.length).fill(Infinity);
+    const predWide: Box = { left: 0, top: 0, width: 0, height: 0 };
+    const detWide: Box = { left: 0, top: 0, width: 0, height: 0 };
     tracks.forEach((t, r) => {
       const pred = t.kf.box();
       const sigma = t.kf.centreSigma();
@@ -384,11 +390,11 @@ export class PersonTracker {
       const cap = this.opts.maxBufferHeights * h;
       const dx = Math.min(this.opts.bufferSigmas * sigma.x, cap / this.opts.frameAspect);
       const dy = Math.min(this.opts.bufferSigmas * sigma.y, cap);
-      const predWide = widen(pred, dx, dy);
+      widenInto(predWide, pred, dx, dy);
       const minSim = minSimilarity(t);
       detIdx.forEach((di, c) => {
         const d = dets[di]!;
-        const overlap = iou(predWide, widen(d.box, dx, dy));
+        const overlap = iou(predWide, widenInto(detWide, d.box, dx, dy));
         if (overlap < minIou) return;
         let total = 1 - overlap;
         if (t.appearance && d.appearance) {
