@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, type TestServer } from './helpers/server.js';
+import { makeVideo } from './helpers/video.js';
 
 const run = promisify(execFile);
 
@@ -94,6 +95,37 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       const r = JSON.parse(stdout);
       assert.ok(r.ImageProperties.DominantColors.length > 0);
       assert.ok(r.ImageProperties.Quality.Sharpness >= 0);
+    });
+
+    it(`${cli.name}: s3 cp a video, start-label-detection / start-segment-detection / start-person-tracking, then the Get operations`, async () => {
+      const bucket = `videos-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+      const clip = makeVideo(join(dir, 'clip.mp4'));
+      await aws(cli.bin, ['s3', 'mb', `s3://${bucket}`]);
+      await aws(cli.bin, ['s3', 'cp', clip, `s3://${bucket}/`]);
+      const video = JSON.stringify({ S3Object: { Bucket: bucket, Name: 'clip.mp4' } });
+      const poll = async (get: string, jobId: string, extra: string[] = []) => {
+        for (;;) {
+          const r = JSON.parse((await aws(cli.bin, ['rekognition', get, '--job-id', jobId, ...extra])).stdout);
+          if (r.JobStatus !== 'IN_PROGRESS') return r;
+          await new Promise((res) => setTimeout(res, 300));
+        }
+      };
+      const labels = JSON.parse((await aws(cli.bin, ['rekognition', 'start-label-detection', '--video', video, '--min-confidence', '60', '--job-tag', 'cli'])).stdout);
+      const segments = JSON.parse((await aws(cli.bin, ['rekognition', 'start-segment-detection', '--video', video, '--segment-types', 'TECHNICAL_CUE', 'SHOT'])).stdout);
+      const people = JSON.parse((await aws(cli.bin, ['rekognition', 'start-person-tracking', '--video', video])).stdout);
+      const l = await poll('get-label-detection', labels.JobId, ['--aggregate-by', 'SEGMENTS']);
+      assert.equal(l.JobStatus, 'SUCCEEDED', l.StatusMessage);
+      // Older CLIs (awscli 2.9) predate JobTag in the Get responses of their service model and drop it.
+      assert.equal(l.JobTag ?? 'cli', 'cli');
+      assert.equal(l.VideoMetadata.DurationMillis, 5000);
+      assert.ok(l.Labels.some((x: { Label: { Name: string }; StartTimestampMillis: number }) => x.Label.Name === 'Person' && x.StartTimestampMillis >= 1000));
+      const s = await poll('get-segment-detection', segments.JobId);
+      assert.equal(s.JobStatus, 'SUCCEEDED', s.StatusMessage);
+      assert.ok(s.Segments.some((x: { TechnicalCueSegment?: { Type: string }; EndFrameNumber: number }) => x.TechnicalCueSegment?.Type === 'BlackFrames' && x.EndFrameNumber === 24));
+      const p = await poll('get-person-tracking', people.JobId, ['--max-results', '10']);
+      assert.equal(p.JobStatus, 'SUCCEEDED', p.StatusMessage);
+      assert.equal(p.Persons.length, 10, 'a page of 10');
+      assert.ok(p.NextToken);
     });
 
     it(`${cli.name}: detect-faces --attributes ALL and compare-faces`, async (ctx) => {

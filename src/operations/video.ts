@@ -143,7 +143,7 @@ const startCelebrityRecognition = start('StartCelebrityRecognition', (_input: St
 
 const startFaceSearch = start('StartFaceSearch', (input: StartFaceSearchRequest, s) => {
   s.collections.describeCollection(input.CollectionId!); // ResourceNotFoundException now, not a failed job later
-  return () => analysers.faceSearchAnalyser(s, { collectionId: input.CollectionId!, threshold: input.FaceMatchThreshold ?? 80 });
+  return (meta) => analysers.faceSearchAnalyser(s, meta, { collectionId: input.CollectionId!, threshold: input.FaceMatchThreshold ?? 80 });
 });
 
 const startSegmentDetection = start('StartSegmentDetection', (input: StartSegmentDetectionRequest) => {

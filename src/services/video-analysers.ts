@@ -141,9 +141,9 @@ export function celebritiesAnalyser(s: Services): VideoAnalyser {
  * the video (the person tracker over face boxes, re-identified by the face embedding), so a
  * person keeps one Index while in view.
  */
-export function faceSearchAnalyser(s: Services, o: { collectionId: string; threshold: number }): VideoAnalyser<{ face: AnalyzedFace; matches: FaceMatch[] }[]> {
+export function faceSearchAnalyser(s: Services, meta: VideoMetadata, o: { collectionId: string; threshold: number }): VideoAnalyser<{ face: AnalyzedFace; matches: FaceMatch[] }[]> {
   // A face lost and found again is the same person only if the faces match as surely as a search at 90 would.
-  const tracker = new PersonTracker({ minHits: 1, smoothBoxes: false, newTrackScore: 0.5, highScore: 0.5, reidSimilarity: s.faces.cosineForSimilarity(90) });
+  const tracker = new PersonTracker({ frameAspect: meta.frameWidth / meta.frameHeight, minHits: 1, smoothBoxes: false, newTrackScore: 0.5, highScore: 0.5, reidSimilarity: s.faces.cosineForSimilarity(90) });
   const items: FaceSearchResult['items'] = [];
   return {
     sampling: { maxSide: 1920, everyMs: 500 },

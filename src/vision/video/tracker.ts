@@ -12,8 +12,9 @@
  *    matched and leaving a row unmatched is never worse than matching it above the limit):
  *    a. high-score detections (>= highScore) against confirmed tracks, tracked and lost: cost
  *       (1 - IoU of the predicted box) + appearanceWeight * (1 - cosine) where both sides have an
- *       appearance vector, limit (1 - matchIou), so a poor appearance match uses up the IoU
- *       margin; for a lost track the cosine must also reach reidSimilarity;
+ *       appearance vector (the cosine term scaled to reidSimilarity, see TrackerOptions), limit
+ *       (1 - matchIou), so a poor appearance match uses up the IoU margin; for a lost track the
+ *       cosine must also reach reidSimilarity;
  *    b. low-score detections (lowScore..highScore, typically occluded people) against the
  *       confirmed tracks still unmatched and not lost, by IoU >= lowMatchIou; they keep a track
  *       alive but teach it no appearance;
@@ -118,7 +119,12 @@ export interface TrackerOptions {
   bufferSigmas: number;
   /** Cap of that widening, in box heights. */
   maxBufferHeights: number;
-  /** Weight of (1 - cosine) next to (1 - IoU) in stages a and c. */
+  /**
+   * Weight of the appearance distance next to (1 - IoU) in stages a and c. The distance is
+   * 0.2 * (1 - cosine) / (1 - reidSimilarity): (1 - cosine) with the default reidSimilarity of
+   * 0.8, and in the same proportion for vectors whose cosines live in another range (face
+   * embeddings with a re-identification cosine of 0.93 say) once reidSimilarity is set for them.
+   */
   appearanceWeight: number;
   /** Minimum cosine similarity to re-identify a lost person. */
   reidSimilarity: number;
@@ -380,6 +386,7 @@ export class PersonTracker {
     // match uses up the IoU margin (measured on synthetic crowds: 3-10x fewer identity switches
     // than a limit that leaves room for the appearance term)
     const limit = 1 - minIou + 1e-9;
+    const appearanceScale = (appearanceWeight * 0.2) / Math.max(1e-3, 1 - this.opts.reidSimilarity);
     const cost = new Float64Array(tracks.length * detIdx.length).fill(Infinity);
     const predWide: Box = { left: 0, top: 0, width: 0, height: 0 };
     const detWide: Box = { left: 0, top: 0, width: 0, height: 0 };
@@ -400,7 +407,7 @@ export class PersonTracker {
         if (t.appearance && d.appearance) {
           const sim = cosineSimilarity(t.appearance, d.appearance);
           if (sim < minSim) return;
-          total += appearanceWeight * (1 - Math.max(0, sim));
+          total += appearanceScale * (1 - Math.max(0, sim));
         }
         cost[r * detIdx.length + c] = total;
       });
