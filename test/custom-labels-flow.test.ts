@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  CopyProjectVersionCommand,
   CreateDatasetCommand,
   CreateProjectCommand,
   CreateProjectVersionCommand,
@@ -90,5 +91,41 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     }
     assert.equal(v.Status, 'TRAINING_FAILED');
     assert.match(v.StatusMessage!, /stopped/);
+  });
+
+  it('trains from manifests named in TrainingData (no datasets), then CopyProjectVersion copies the model into another project', { timeout: 300_000 }, async () => {
+    const { ProjectArn } = await t.rekognition.send(new CreateProjectCommand({ ProjectName: 'shapes-assets' }));
+    const manifest = { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Name: 'train.manifest' } } };
+    const { ProjectVersionArn } = await t.rekognition.send(new CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: 'assets/' }, TrainingData: { Assets: [manifest] }, TestingData: { AutoCreate: true } }));
+    const describe = async (arn: string, name: string): Promise<ProjectVersionDescription> => (await t.rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn: arn, VersionNames: [name] }))).ProjectVersionDescriptions![0]!;
+    let v = await describe(ProjectArn!, 'v1');
+    while (v.Status === 'TRAINING_IN_PROGRESS') {
+      await new Promise((r) => setTimeout(r, 500));
+      v = await describe(ProjectArn!, 'v1');
+    }
+    assert.equal(v.Status, 'TRAINING_COMPLETED', v.StatusMessage);
+    assert.deepEqual(v.TrainingDataResult!.Input!.Assets, [manifest]);
+    assert.equal(v.TestingDataResult!.Output!.AutoCreate, true);
+
+    const { ProjectArn: otherArn } = await t.rekognition.send(new CreateProjectCommand({ ProjectName: 'shapes-copy' }));
+    const missing = await errorOf(t.rekognition.send(new CopyProjectVersionCommand({ SourceProjectArn: otherArn, SourceProjectVersionArn: ProjectVersionArn, DestinationProjectArn: otherArn, VersionName: 'c1', OutputConfig: { S3Bucket: BUCKET } })));
+    assert.equal(missing.name, 'InvalidParameterException', 'the version is not of that project');
+    const copy = await t.rekognition.send(new CopyProjectVersionCommand({ SourceProjectArn: ProjectArn, SourceProjectVersionArn: ProjectVersionArn, DestinationProjectArn: otherArn, VersionName: 'c1', OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: 'copy/' } }));
+    assert.match(copy.ProjectVersionArn!, /project\/shapes-copy\/version\/c1\/\d+$/);
+    let c = await describe(otherArn!, 'c1');
+    while (c.Status === 'COPYING_IN_PROGRESS') {
+      await new Promise((r) => setTimeout(r, 100));
+      c = await describe(otherArn!, 'c1');
+    }
+    assert.equal(c.Status, 'COPYING_COMPLETED', c.StatusMessage);
+    assert.equal(c.EvaluationResult!.F1Score, v.EvaluationResult!.F1Score);
+    assert.equal(c.EvaluationResult!.Summary!.S3Object!.Name, 'copy/EvaluationResultSummary-shapes-copy-c1.json');
+    await t.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: c.EvaluationResult!.Summary!.S3Object!.Name }));
+
+    for (const arn of [ProjectVersionArn!, copy.ProjectVersionArn!]) await t.rekognition.send(new StartProjectVersionCommand({ ProjectVersionArn: arn, MinInferenceUnits: 1 }));
+    while ((await describe(otherArn!, 'c1')).Status === 'STARTING' || (await describe(ProjectArn!, 'v1')).Status === 'STARTING') await new Promise((r) => setTimeout(r, 100));
+    const image = { Bytes: await shapeImage('square', 107) };
+    const [a, b] = await Promise.all([ProjectVersionArn!, copy.ProjectVersionArn!].map((arn) => t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn: arn, Image: image, MinConfidence: 0 }))));
+    assert.deepEqual(b!.CustomLabels, a!.CustomLabels, 'the copy answers as the original');
   });
 });

@@ -1,5 +1,8 @@
-/** Custom Labels model versions on the wire: train, describe, start, stop, delete, detect. */
+/** Custom Labels model versions on the wire: train, copy, describe, start, stop, delete, detect. */
 import type {
+  Asset,
+  CopyProjectVersionRequest,
+  CopyProjectVersionResponse,
   CreateProjectVersionRequest,
   CreateProjectVersionResponse,
   DeleteProjectVersionRequest,
@@ -16,12 +19,25 @@ import type {
 } from '@aws-sdk/client-rekognition';
 import type { Handler } from './operation.js';
 import type { ProjectVersionRecord } from '../stores/metadata.js';
-import type { ProjectVersionsService } from '../services/custom-labels-versions.js';
+import type { ProjectVersionsService, S3Ref } from '../services/custom-labels-versions.js';
+import { InvalidParameter } from '../edge/errors.js';
 import { boundingBox } from './wire.js';
+
+const assets = (refs: readonly S3Ref[] | undefined): Asset[] => (refs ?? []).map((r) => ({ GroundTruthManifest: { S3Object: { Bucket: r.bucket, Name: r.name } } }));
+
+function manifests(list: Asset[] | undefined, field: string): S3Ref[] | undefined {
+  if (!list?.length) return undefined;
+  return list.map((a, i) => {
+    const o = a.GroundTruthManifest?.S3Object;
+    if (!o?.Bucket || !o.Name) throw InvalidParameter(`${field}.Assets[${i}] needs GroundTruthManifest.S3Object with Bucket and Name.`);
+    return { bucket: o.Bucket, name: o.Name };
+  });
+}
 
 function description(v: ProjectVersionRecord, service: ProjectVersionsService): ProjectVersionDescription {
   const progress = v.status === 'TRAINING_IN_PROGRESS' ? service.trainingProgress(v) : undefined;
   const e = v.evaluation;
+  const input = service.trainingInput(v);
   return {
     ProjectVersionArn: v.arn,
     VersionDescription: v.versionName,
@@ -34,8 +50,8 @@ function description(v: ProjectVersionRecord, service: ProjectVersionsService): 
     ...(e
       ? {
           EvaluationResult: { F1Score: e.f1, Summary: { S3Object: { Bucket: e.summary.bucket, Name: e.summary.key } } },
-          TrainingDataResult: { Output: { Assets: [] }, Validation: { Assets: [] } },
-          TestingDataResult: { Output: { Assets: [], AutoCreate: e.autoSplit }, Validation: { Assets: [] } },
+          TrainingDataResult: { Input: { Assets: assets(input?.trainingManifests) }, Output: { Assets: assets(input?.trainingManifests) }, Validation: { Assets: [] } },
+          TestingDataResult: { Input: { Assets: assets(input?.testingManifests), AutoCreate: e.autoSplit }, Output: { Assets: assets(input?.testingManifests), AutoCreate: e.autoSplit }, Validation: { Assets: [] } },
           BaseModelVersion: e.backbone,
         }
       : {}),
@@ -45,6 +61,21 @@ function description(v: ProjectVersionRecord, service: ProjectVersionsService): 
 const createProjectVersion: Handler = async (input: CreateProjectVersionRequest, services): Promise<CreateProjectVersionResponse> => {
   const v = services.customLabelsVersions.create({
     projectArn: input.ProjectArn!,
+    versionName: input.VersionName!,
+    outputConfig: { bucket: input.OutputConfig!.S3Bucket!, keyPrefix: input.OutputConfig!.S3KeyPrefix ?? '' },
+    ...optional('trainingManifests', manifests(input.TrainingData?.Assets, 'TrainingData')),
+    ...optional('testingManifests', manifests(input.TestingData?.Assets, 'TestingData')),
+  });
+  return { ProjectVersionArn: v.arn };
+};
+
+const optional = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+
+const copyProjectVersion: Handler = async (input: CopyProjectVersionRequest, services): Promise<CopyProjectVersionResponse> => {
+  const v = services.customLabelsVersions.copy({
+    sourceProjectArn: input.SourceProjectArn!,
+    sourceVersionArn: input.SourceProjectVersionArn!,
+    destinationProjectArn: input.DestinationProjectArn!,
     versionName: input.VersionName!,
     outputConfig: { bucket: input.OutputConfig!.S3Bucket!, keyPrefix: input.OutputConfig!.S3KeyPrefix ?? '' },
   });
@@ -86,6 +117,7 @@ const detectCustomLabels: Handler = async (input: DetectCustomLabelsRequest, ser
 
 export const customLabelsVersionsHandlers = Object.freeze({
   CreateProjectVersion: createProjectVersion,
+  CopyProjectVersion: copyProjectVersion,
   DescribeProjectVersions: describeProjectVersions,
   StartProjectVersion: startProjectVersion,
   StopProjectVersion: stopProjectVersion,

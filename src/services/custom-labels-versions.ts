@@ -7,7 +7,12 @@
  * RUNNING (its model is loaded on first use and kept), DetectCustomLabels runs it.
  *
  * Status: TRAINING_IN_PROGRESS → TRAINING_COMPLETED | TRAINING_FAILED; STARTING → RUNNING;
- * STOPPING → STOPPED. A training interrupted by a restart ends TRAINING_FAILED saying so.
+ * STOPPING → STOPPED; COPYING_IN_PROGRESS → COPYING_COMPLETED | COPYING_FAILED (CopyProjectVersion
+ * copies the trained model and its evaluation into another project). A training or copy
+ * interrupted by a restart ends FAILED saying so.
+ *
+ * CreateProjectVersion may also name Ground Truth manifests directly (TrainingData/TestingData
+ * Assets, the API from before datasets existed); they are read instead of the project's datasets.
  */
 import type { BlobStore } from '../stores/blobs.js';
 import type { BucketRepository, CustomLabelsRepository, ProjectRecord, ProjectVersionRecord, ProjectVersionRepository } from '../stores/metadata.js';
@@ -24,12 +29,38 @@ const TRAINING_SEED = 42;
 const PAGE = 1000;
 /** A trained head with its weights as JSON stays far below this. */
 const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+/** Rekognition's manifest limit. */
+const MAX_MANIFEST_BYTES = 1024 * 1024 * 1024;
+
+export interface S3Ref {
+  bucket: string;
+  name: string;
+}
 
 export interface CreateVersionInput {
   projectArn: string;
   versionName: string;
   outputConfig: { bucket: string; keyPrefix: string };
   clientRequestToken?: string;
+  /** TrainingData.Assets: manifests to train from instead of the TRAIN dataset. */
+  trainingManifests?: S3Ref[];
+  /** TestingData.Assets: manifests to evaluate on instead of the TEST dataset. */
+  testingManifests?: S3Ref[];
+}
+
+/** What a training job was asked to read (kept as the job's input; DescribeProjectVersions reports it). */
+export interface TrainingJobInput {
+  versionArn: string;
+  trainingManifests?: S3Ref[];
+  testingManifests?: S3Ref[];
+}
+
+export interface CopyVersionInput {
+  sourceProjectArn: string;
+  sourceVersionArn: string;
+  destinationProjectArn: string;
+  versionName: string;
+  outputConfig: { bucket: string; keyPrefix: string };
 }
 
 export interface DetectOptions {
@@ -65,6 +96,7 @@ export class ProjectVersionsService {
     for (const v of d.versions.withStatus(['TRAINING_IN_PROGRESS'])) d.versions.update(v.key, { status: 'TRAINING_FAILED', statusMessage: 'Interrupted: Argus restarted during training. Train again.', trainingEndAt: now });
     for (const v of d.versions.withStatus(['STOPPING'])) d.versions.update(v.key, { status: 'STOPPED', statusMessage: 'The model is stopped.' });
     for (const v of d.versions.withStatus(['STARTING'])) d.versions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.' });
+    for (const v of d.versions.withStatus(['COPYING_IN_PROGRESS'])) d.versions.update(v.key, { status: 'COPYING_FAILED', statusMessage: 'Interrupted: Argus restarted during the copy. Copy again.' });
   }
 
   private project(arn: string): ProjectRecord {
@@ -83,16 +115,65 @@ export class ProjectVersionsService {
   create(input: CreateVersionInput): ProjectVersionRecord {
     const project = this.project(input.projectArn);
     if (project.feature !== 'CUSTOM_LABELS') throw InvalidParameter(`Project ${project.name} is not a CUSTOM_LABELS project.`);
-    const datasets = this.d.projects.datasetsOf(project.key);
-    if (!datasets.some((x) => x.type === 'TRAIN')) throw InvalidParameter(`Project ${project.name} has no training dataset: create one with CreateDataset first.`);
-    if (!this.d.buckets.getBucket(input.outputConfig.bucket)) throw InvalidParameter(`OutputConfig.S3Bucket ${input.outputConfig.bucket} is not an Argus bucket.`);
-    const createdAt = new Date();
-    const arn = `${project.arn.replace(/\/\d+$/, '')}/version/${input.versionName}/${createdAt.getTime()}`;
-    const v = this.d.versions.create({ projectKey: project.key, versionName: input.versionName, arn, status: 'TRAINING_IN_PROGRESS', statusMessage: 'The model is being trained.', createdAt, outputConfig: input.outputConfig });
-    if (!v) throw ResourceInUse(`Project ${project.name} already has a version named ${input.versionName}.`);
-    const jobId = this.d.jobs.submit('train', { versionArn: arn }, (job) => this.train(project, v, job), input.clientRequestToken && `${arn}:${input.clientRequestToken}`);
+    const manifests = [...(input.trainingManifests ?? []), ...(input.testingManifests ?? [])];
+    for (const m of manifests) if (!this.d.buckets.getObject(m.bucket, m.name)) throw InvalidParameter(`The manifest s3://${m.bucket}/${m.name} does not exist.`);
+    if (!input.trainingManifests?.length && !this.d.projects.datasetsOf(project.key).some((x) => x.type === 'TRAIN')) {
+      throw InvalidParameter(`Project ${project.name} has no training dataset: create one with CreateDataset first, or name manifests in TrainingData.`);
+    }
+    const v = this.newVersion(project, input.versionName, input.outputConfig, 'TRAINING_IN_PROGRESS', 'The model is being trained.');
+    const jobInput: TrainingJobInput = { versionArn: v.arn, ...(input.trainingManifests?.length ? { trainingManifests: input.trainingManifests } : {}), ...(input.testingManifests?.length ? { testingManifests: input.testingManifests } : {}) };
+    const jobId = this.d.jobs.submit('train', jobInput, (job) => this.train(project, v, jobInput, job), input.clientRequestToken && `${v.arn}:${input.clientRequestToken}`);
     this.d.versions.update(v.key, { jobId });
-    return this.version(arn);
+    return this.version(v.arn);
+  }
+
+  private newVersion(project: ProjectRecord, versionName: string, outputConfig: CreateVersionInput['outputConfig'], status: ProjectVersionRecord['status'], statusMessage: string): ProjectVersionRecord {
+    if (!this.d.buckets.getBucket(outputConfig.bucket)) throw InvalidParameter(`OutputConfig.S3Bucket ${outputConfig.bucket} is not an Argus bucket.`);
+    const createdAt = new Date();
+    const arn = `${project.arn.replace(/\/\d+$/, '')}/version/${versionName}/${createdAt.getTime()}`;
+    const v = this.d.versions.create({ projectKey: project.key, versionName, arn, status, statusMessage, createdAt, outputConfig });
+    if (!v) throw ResourceInUse(`Project ${project.name} already has a version named ${versionName}.`);
+    return v;
+  }
+
+  /** The manifests a version was trained from, when they were named in CreateProjectVersion. */
+  trainingInput(v: ProjectVersionRecord): TrainingJobInput | undefined {
+    return v.jobId ? (this.d.jobs.get(v.jobId)?.input as TrainingJobInput | undefined) : undefined;
+  }
+
+  /**
+   * CopyProjectVersion: a new version in the destination project with a copy of the trained
+   * model and of its evaluation summary (written under the new OutputConfig). Returns at once,
+   * COPYING_IN_PROGRESS; the copy ends COPYING_COMPLETED (ready to start) or COPYING_FAILED.
+   */
+  copy(input: CopyVersionInput): ProjectVersionRecord {
+    const source = this.version(input.sourceVersionArn);
+    if (source.projectKey !== this.project(input.sourceProjectArn).key) throw InvalidParameter(`${input.sourceVersionArn} is not a version of ${input.sourceProjectArn}.`);
+    if (!source.modelBlob || !source.evaluation) throw ResourceInUse(`The project version is ${source.status}; only a trained version can be copied.`);
+    const destination = this.project(input.destinationProjectArn);
+    if (destination.feature !== 'CUSTOM_LABELS') throw InvalidParameter(`Project ${destination.name} is not a CUSTOM_LABELS project.`);
+    const v = this.newVersion(destination, input.versionName, input.outputConfig, 'COPYING_IN_PROGRESS', 'The model is being copied.');
+    void this.copyModel(source, v, destination);
+    return v;
+  }
+
+  private async copyModel(source: ProjectVersionRecord, v: ProjectVersionRecord, destination: ProjectRecord): Promise<void> {
+    try {
+      const e = source.evaluation!;
+      const summary = await this.d.blobs.readBuffer(this.d.buckets.getObject(e.summary.bucket, e.summary.key)?.blobId ?? '', MAX_MODEL_BYTES).catch(() => undefined);
+      const key = `${v.outputConfig.keyPrefix}EvaluationResultSummary-${destination.name}-${v.versionName}.json`;
+      if (summary) await putObject(this.d.buckets, this.d.blobs, v.outputConfig.bucket, key, summary);
+      const modelBlob = (await this.d.blobs.put(await this.d.blobs.readBuffer(source.modelBlob!, MAX_MODEL_BYTES))).blobId;
+      this.d.versions.update(v.key, {
+        status: 'COPYING_COMPLETED',
+        statusMessage: `Copied from ${source.arn}. The model is ready to run.`,
+        trainingEndAt: source.trainingEndAt ?? new Date(),
+        modelBlob,
+        evaluation: { ...e, summary: summary ? { bucket: v.outputConfig.bucket, key } : e.summary },
+      });
+    } catch (err) {
+      this.d.versions.update(v.key, { status: 'COPYING_FAILED', statusMessage: `The copy failed: ${(err as Error).message}` });
+    }
   }
 
   /** Job progress of a version's training (0..1), for DescribeProjectVersions' status message. */
@@ -114,6 +195,22 @@ export class ProjectVersionsService {
     }
   }
 
+  /** The well-formed lines of Ground Truth manifests in Argus buckets. */
+  private async manifestEntries(refs: readonly S3Ref[]): Promise<ManifestEntry[]> {
+    const out: ManifestEntry[] = [];
+    for (const ref of refs) {
+      const o = this.d.buckets.getObject(ref.bucket, ref.name);
+      if (!o) throw new Error(`The manifest s3://${ref.bucket}/${ref.name} was deleted.`);
+      const lines = (await this.d.blobs.readBuffer(o.blobId, MAX_MANIFEST_BYTES)).toString('utf8').split('\n');
+      for (const [i, line] of lines.entries()) {
+        if (!line.trim()) continue;
+        const parsed = parseManifestLine(line, i + 1);
+        if (parsed.entry && !parsed.errors.length) out.push(parsed.entry);
+      }
+    }
+    return out;
+  }
+
   private async trainingImage(e: ManifestEntry): Promise<TrainingImage> {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(e.sourceRef);
     if (!m) throw InvalidParameter(`source-ref ${e.sourceRef} is not an s3:// address of an Argus bucket.`);
@@ -123,13 +220,14 @@ export class ProjectVersionsService {
     return { bytes, labels: e.labels, boxes };
   }
 
-  private async train(project: ProjectRecord, v: ProjectVersionRecord, job: RunningJob): Promise<unknown> {
+  private async train(project: ProjectRecord, v: ProjectVersionRecord, input: TrainingJobInput, job: RunningJob): Promise<unknown> {
     try {
       job.progress(0.01, 'Reading the datasets.');
       const datasets = this.d.projects.datasetsOf(project.key);
-      const train = await this.entries(datasets.find((x) => x.type === 'TRAIN')!.key);
+      const trainSet = datasets.find((x) => x.type === 'TRAIN');
       const testSet = datasets.find((x) => x.type === 'TEST');
-      const test = testSet ? await this.entries(testSet.key) : [];
+      const train = input.trainingManifests ? await this.manifestEntries(input.trainingManifests) : await this.entries(trainSet!.key);
+      const test = input.testingManifests ? await this.manifestEntries(input.testingManifests) : testSet ? await this.entries(testSet.key) : [];
       const kind = manifestKind(train);
       job.progress(0.03, `Reading ${train.length + test.length} images.`);
       const read = async (es: ManifestEntry[]) => ({ kind, images: await Promise.all(es.map((e) => this.trainingImage(e))) });
@@ -173,7 +271,7 @@ export class ProjectVersionsService {
   start(arn: string, minInferenceUnits: number): ProjectVersionRecord {
     const v = this.version(arn);
     if (v.status === 'RUNNING' || v.status === 'STARTING') return v;
-    if (!['TRAINING_COMPLETED', 'STOPPED', 'FAILED'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}; only a trained, stopped version can be started.`);
+    if (!['TRAINING_COMPLETED', 'COPYING_COMPLETED', 'STOPPED', 'FAILED'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}; only a trained, stopped version can be started.`);
     this.d.versions.update(v.key, { status: 'STARTING', statusMessage: 'The model is starting.', minInferenceUnits });
     this.model(v)
       .then(() => this.d.versions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.' }))
@@ -193,7 +291,7 @@ export class ProjectVersionsService {
 
   delete(arn: string): string {
     const v = this.version(arn);
-    if (['RUNNING', 'STARTING', 'TRAINING_IN_PROGRESS'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}: stop it (or let its training end) before deleting it.`);
+    if (['RUNNING', 'STARTING', 'TRAINING_IN_PROGRESS', 'COPYING_IN_PROGRESS'].includes(v.status)) throw ResourceInUse(`The project version is ${v.status}: stop it (or let its training end) before deleting it.`);
     this.d.versions.delete(v.key);
     return 'DELETING';
   }

@@ -335,7 +335,8 @@ export interface CustomLabelsRepository {
 
 export type ProjectVersionStatus =
   | 'TRAINING_IN_PROGRESS' | 'TRAINING_COMPLETED' | 'TRAINING_FAILED'
-  | 'STARTING' | 'RUNNING' | 'FAILED' | 'STOPPING' | 'STOPPED' | 'DELETING';
+  | 'STARTING' | 'RUNNING' | 'FAILED' | 'STOPPING' | 'STOPPED' | 'DELETING'
+  | 'COPYING_IN_PROGRESS' | 'COPYING_COMPLETED' | 'COPYING_FAILED';
 
 /** A trained (or training) Custom Labels model of a project. */
 export interface ProjectVersionRecord {
