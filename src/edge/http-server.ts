@@ -1,9 +1,10 @@
 /**
- * The HTTP edge: one server for the Rekognition JSON API, the embedded S3 endpoint and /health.
+ * The HTTP edge: one server for the Rekognition JSON API, the embedded S3 endpoint, /health and the console.
  * Every response carries a request id; nothing unexpected reaches a client as a stack trace.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { isConsoleRequest, serveConsole } from './console-static.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
 
@@ -25,7 +26,9 @@ export function createHttpServer(routes: Routes): Server {
       return;
     }
     const isJsonApi = req.headers['x-amz-target'] !== undefined || String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json');
-    route = isJsonApi ? routes.rekognition(req, res, requestId) : routes.s3(req, res, requestId);
+    // The console's static files answer unsigned GETs of / and /console/...; signed ones are S3 calls.
+    if (path !== undefined && isConsoleRequest(req, path)) route = serveConsole(req, res, path);
+    else route = isJsonApi ? routes.rekognition(req, res, requestId) : routes.s3(req, res, requestId);
     route
       .catch((err) => {
         console.error(`[${requestId}] unhandled error:`, err);
