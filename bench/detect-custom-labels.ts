@@ -1,0 +1,82 @@
+/**
+ * DetectCustomLabels against DetectLabels through the API (official SDK over HTTP, 2 workers):
+ * a detection model trained on det-raccoon (the training is not timed here; see
+ * custom-labels-eval), started, then both operations on the same 30 photos, alternating, one
+ * request at a time. The issue's target is DetectCustomLabels as fast as DetectLabels.
+ *
+ *   npx tsc -p . && node dist/bench/detect-custom-labels.js [--json bench/results/detect-custom-labels.json]
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import * as rk from '@aws-sdk/client-rekognition';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '../src/config.js';
+import { startArgus } from '../src/app.js';
+import { importAnnotations } from '../src/vision/custom-labels/importers/index.js';
+import { writeManifest } from '../src/vision/custom-labels/manifest.js';
+import { EVAL_DATA, median } from './util.js';
+
+const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
+const SET = join(EVAL_DATA, 'det-raccoon');
+const PHOTOS = 30;
+
+async function main(argv: string[]): Promise<void> {
+  const jsonPath = argv.includes('--json') ? argv[argv.indexOf('--json') + 1]! : 'bench/results/detect-custom-labels.json';
+  if (!existsSync(SET)) {
+    console.log(`eval-data not found at ${EVAL_DATA}; nothing to measure`);
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
+  const argus = await startArgus(loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers: 2, intraOpThreads: 1, warmUp: false }));
+  const config = { endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 };
+  const client = new rk.RekognitionClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    const { entries } = await importAnnotations(join(SET, 'annotations'), { sourceRefPrefix: 's3://raccoon/images/', format: 'voc' });
+    await s3.send(new CreateBucketCommand({ Bucket: 'raccoon' }));
+    for (const e of entries) {
+      const name = e.sourceRef.slice('s3://raccoon/images/'.length);
+      await s3.send(new PutObjectCommand({ Bucket: 'raccoon', Key: `images/${name}`, Body: readFileSync(join(SET, 'images', name)) }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: 'raccoon', Key: 'train.manifest', Body: writeManifest(entries) }));
+    const { ProjectArn } = await client.send(new rk.CreateProjectCommand({ ProjectName: 'raccoon' }));
+    await client.send(new rk.CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'raccoon', Name: 'train.manifest' } } } }));
+    const { ProjectVersionArn } = await client.send(new rk.CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: 'raccoon', S3KeyPrefix: 'out/' } }));
+    const status = async () => (await client.send(new rk.DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
+    while ((await status()).Status === 'TRAINING_IN_PROGRESS') await new Promise((r) => setTimeout(r, 1000));
+    await client.send(new rk.StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }));
+    while ((await status()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 200));
+    if ((await status()).Status !== 'RUNNING') throw new Error(`the model did not start: ${(await status()).StatusMessage}`);
+
+    const photos = entries.slice(0, PHOTOS).map((e) => readFileSync(join(SET, 'images', e.sourceRef.slice('s3://raccoon/images/'.length))));
+    const time = async (send: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await send();
+      return performance.now() - t0;
+    };
+    const custom: number[] = [];
+    const labels: number[] = [];
+    // One call of each outside the timing (model loading and warm-up).
+    await client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: photos[0]! } }));
+    await client.send(new rk.DetectLabelsCommand({ Image: { Bytes: photos[0]! } }));
+    for (const bytes of photos) {
+      custom.push(await time(() => client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: bytes } }))));
+      labels.push(await time(() => client.send(new rk.DetectLabelsCommand({ Image: { Bytes: bytes } }))));
+    }
+    const result = { command: 'node dist/bench/detect-custom-labels.js', photos: photos.length, detectCustomLabelsMedianMs: median(custom), detectLabelsMedianMs: median(labels), ratio: median(custom) / median(labels), backbone: (await status()).BaseModelVersion };
+    console.log(`DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} raccoon photos, backbone ${result.backbone})`);
+    mkdirSync(dirname(jsonPath), { recursive: true });
+    writeFileSync(jsonPath, JSON.stringify(result, null, 2));
+  } finally {
+    client.destroy();
+    s3.destroy();
+    await argus.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
