@@ -71,6 +71,10 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     const square = await t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: await shapeImage('square', 103) }, MinConfidence: 0 }));
     assert.equal(square.CustomLabels![0]!.Name, 'square');
     assert.equal(square.CustomLabels!.length, 2, 'MinConfidence 0 lists every label');
+    // Loaded on first use (no warm-up): /health still names each model's backend.
+    const health = (await (await fetch(`${t.argus.url}/health`)).json()) as { models: { id: string; runs: number; backend?: string; loadMs?: number }[] };
+    const used = health.models.filter((m) => m.runs > 0);
+    assert.ok(used.length >= 1 && used.every((m) => m.backend && m.loadMs !== undefined), JSON.stringify(used));
 
     const inUse = await errorOf(t.rekognition.send(new DeleteProjectVersionCommand({ ProjectVersionArn })));
     assert.equal(inUse.name, 'ResourceInUseException');

@@ -18,10 +18,10 @@ port.on('message', (req: WorkerRequest) => {
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   const loaded = await host.load(req.model);
-  if (req.kind === 'load') {
-    return { id: req.id, ok: true, loaded: { backend: loaded.backend.name, backendInfo: loaded.backend.describe(), loadMs: loaded.loadMs, fallback: loaded.fallback } };
-  }
+  // Every reply says how the model was loaded, so /health knows it for models loaded on first use too.
+  const description = { backend: loaded.backend.name, backendInfo: loaded.backend.describe(), loadMs: loaded.loadMs, fallback: loaded.fallback };
+  if (req.kind === 'load') return { id: req.id, ok: true, loaded: description };
   const t0 = performance.now();
   const outputs = await loaded.model.run(req.feeds, req.outputs);
-  return { id: req.id, ok: true, outputs, runMs: performance.now() - t0 };
+  return { id: req.id, ok: true, loaded: description, outputs, runMs: performance.now() - t0 };
 }
