@@ -6,18 +6,14 @@
  *
  *   npx tsc -p . && node dist/bench/detect-custom-labels.js [--json bench/results/detect-custom-labels.json]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpdir } from 'node:os';
 import * as rk from '@aws-sdk/client-rekognition';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadConfig } from '../src/config.js';
-import { startArgus } from '../src/app.js';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { importAnnotations } from '../src/vision/custom-labels/importers/index.js';
 import { writeManifest } from '../src/vision/custom-labels/manifest.js';
-import { EVAL_DATA, median } from './util.js';
+import { EVAL_DATA, median, withBenchServer } from './util.js';
 
-const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
 const SET = join(EVAL_DATA, 'det-raccoon');
 const PHOTOS = 30;
 
@@ -27,12 +23,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`eval-data not found at ${EVAL_DATA}; nothing to measure`);
     return;
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const argus = await startArgus(loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers: 2, intraOpThreads: 1, warmUp: false }));
-  const config = { endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 };
-  const client = new rk.RekognitionClient(config);
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  try {
+  await withBenchServer({}, async ({ rekognition: client, s3 }) => {
     const { entries } = await importAnnotations(join(SET, 'annotations'), { sourceRefPrefix: 's3://raccoon/images/', format: 'voc' });
     await s3.send(new CreateBucketCommand({ Bucket: 'raccoon' }));
     for (const e of entries) {
@@ -68,12 +59,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} raccoon photos, backbone ${result.backbone})`);
     mkdirSync(dirname(jsonPath), { recursive: true });
     writeFileSync(jsonPath, JSON.stringify(result, null, 2));
-  } finally {
-    client.destroy();
-    s3.destroy();
-    await argus.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main(process.argv.slice(2)).catch((err) => {

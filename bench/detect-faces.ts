@@ -7,17 +7,13 @@
  *
  *   npx tsc -p . && node dist/bench/detect-faces.js [--runs 7] [--json bench/results/detect-faces.json]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import { loadConfig } from '../src/config.js';
-import { startArgus } from '../src/app.js';
+import { DetectFacesCommand } from '@aws-sdk/client-rekognition';
 import { decodeImage, BYTES_LIMITS } from '../src/media/image.js';
-import { EVAL_DATA, median } from './util.js';
+import { EVAL_DATA, median, withBenchServer } from './util.js';
 import { faceApiTensor, loadFaceApi } from './face-api.js';
 
-const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
 
 interface Row {
   image: string;
@@ -41,10 +37,7 @@ async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number>
 }
 
 async function apiMedian(images: { bytes: Buffer }[], convertToOnnx: boolean, runs: number): Promise<{ ms: number[]; faces: number[] }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const argus = await startArgus(loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers: 2, intraOpThreads: 1, warmUp: false, convertToOnnx }));
-  const client = new RekognitionClient({ endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 });
-  try {
+  return withBenchServer({ convertToOnnx }, async ({ rekognition: client }) => {
     const out = { ms: [] as number[], faces: [] as number[] };
     for (const im of images) {
       const call = () => client.send(new DetectFacesCommand({ Image: { Bytes: im.bytes }, Attributes: ['ALL'] }));
@@ -52,11 +45,7 @@ async function apiMedian(images: { bytes: Buffer }[], convertToOnnx: boolean, ru
       out.ms.push(await timeIt(runs, call));
     }
     return out;
-  } finally {
-    client.destroy();
-    await argus.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -6,20 +6,17 @@
  * inference workers. Writes bench/results/detect-labels.json and prints a table.
  * Usage: npm run bench   (photos from ../shared/eval-data; a generated image when it is absent)
  */
-import { mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import sharp from 'sharp';
 import { DetectLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
-import { loadConfig } from '../src/config.js';
-import { startArgus } from '../src/app.js';
+import type { Argus } from '../src/app.js';
 import { decodeImage, BYTES_LIMITS } from '../src/media/image.js';
-import { DETECTORS } from '../src/vision/detect-objects.js';
 import { TEXT_EVIDENCE_MAX_SIDE } from '../src/vision/text/evidence.js';
 import { renderTable } from '../src/cli/table.js';
-import { EVAL_DATA, median, percentile } from './util.js';
+import { EVAL_DATA, median, percentile, withBenchServer } from './util.js';
 
-const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 async function photos(): Promise<{ name: string; bytes: Buffer }[]> {
@@ -32,19 +29,11 @@ async function photos(): Promise<{ name: string; bytes: Buffer }[]> {
 }
 
 
-async function withServer<T>(workers: number, convertToOnnx: boolean, fn: (client: RekognitionClient, argus: Awaited<ReturnType<typeof startArgus>>) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const config = loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers, intraOpThreads: 1, warmUp: false, convertToOnnx });
-  const argus = await startArgus(config);
-  await argus.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...argus.services.text.models]);
-  const client = new RekognitionClient({ endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 });
-  try {
-    return await fn(client, argus);
-  } finally {
-    client.destroy();
-    await argus.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+async function withServer<T>(workers: number, convertToOnnx: boolean, fn: (client: RekognitionClient, argus: Argus) => Promise<T>): Promise<T> {
+  return withBenchServer({ workers, convertToOnnx }, async ({ argus, rekognition }) => {
+    await argus.services.runtime.warmUp([...argus.services.labels.models, ...argus.services.text.models]);
+    return fn(rekognition, argus);
+  });
 }
 
 async function throughput(client: RekognitionClient, images: Buffer[], concurrency: number, total: number): Promise<number> {

@@ -5,15 +5,11 @@
  *
  *   npx tsc -p . && node dist/bench/index-faces.js [--json bench/results/index-faces.json]
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { CreateCollectionCommand, IndexFacesCommand, RekognitionClient, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
-import { loadConfig } from '../src/config.js';
-import { startArgus } from '../src/app.js';
-import { EVAL_DATA, median } from './util.js';
+import { CreateCollectionCommand, IndexFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
+import { EVAL_DATA, median, withBenchServer } from './util.js';
 
-const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
 const IN_FLIGHT = 4;
 
 function photos(): Buffer[] {
@@ -28,10 +24,7 @@ function photos(): Buffer[] {
 }
 
 async function run(workers: number, images: Buffer[]) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const argus = await startArgus(loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers, intraOpThreads: 1, warmUp: false }));
-  const client = new RekognitionClient({ endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 });
-  try {
+  return withBenchServer({ workers }, async ({ rekognition: client }) => {
     await client.send(new CreateCollectionCommand({ CollectionId: 'bench' }));
     // Warm the models with one call outside the timing.
     await client.send(new IndexFacesCommand({ CollectionId: 'bench', Image: { Bytes: images[0]! }, ExternalImageId: 'warm' }));
@@ -55,11 +48,7 @@ async function run(workers: number, images: Buffer[]) {
       searchMs.push(performance.now() - s);
     }
     return { workers, images: images.length, faces, seconds, imagesPerSecond: images.length / seconds, searchFacesByImageMedianMs: median(searchMs) };
-  } finally {
-    client.destroy();
-    await argus.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

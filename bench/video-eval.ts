@@ -11,16 +11,12 @@
  *
  *   npx tsc -p . && node dist/bench/video-eval.js [--json bench/results/video-eval.json]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { tmpdir } from 'node:os';
 import * as rk from '@aws-sdk/client-rekognition';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadConfig } from '../src/config.js';
-import { startArgus } from '../src/app.js';
-import { EVAL_DATA, median } from './util.js';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { EVAL_DATA, median, withBenchServer } from './util.js';
 
-const KEY = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench-secret-0123456789abcdefghijklmnopq' };
 const V = join(EVAL_DATA, 'video');
 const CLIPS = {
   hamilton: join(V, 'face-recognition-hamilton', 'short_hamilton_clip.mp4'),
@@ -83,12 +79,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`eval-data not found at ${EVAL_DATA}; nothing to measure`);
     return;
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'argus-bench-'));
-  const argus = await startArgus(loadConfig({}, { dataDir, port: 0, credentials: [KEY], workers: 2, intraOpThreads: 1, warmUp: false }));
-  const config = { endpoint: argus.url, region: 'us-east-1', credentials: KEY, maxAttempts: 1 };
-  const client = new rk.RekognitionClient(config);
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  try {
+  await withBenchServer({}, async ({ rekognition: client, s3 }) => {
     await s3.send(new CreateBucketCommand({ Bucket: 'videos' }));
     for (const path of Object.values(CLIPS)) await s3.send(new PutObjectCommand({ Bucket: 'videos', Key: basename(path), Body: readFileSync(path) }));
     await client.send(new rk.CreateCollectionCommand({ CollectionId: 'lin' }));
@@ -133,12 +124,7 @@ async function main(argv: string[]): Promise<void> {
       jsonPath,
       JSON.stringify({ command: 'node dist/bench/video-eval.js', workers: 2, rows, speedByOperation, shots, fadesBlackFrames: black, faceSearch: { framesWithFace: faceFrames.size, framesWithLin: linFrames.size }, crowd }, null, 2),
     );
-  } finally {
-    client.destroy();
-    s3.destroy();
-    await argus.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main(process.argv.slice(2)).catch((err) => {

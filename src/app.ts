@@ -111,7 +111,7 @@ export async function startArgus(config: Config): Promise<Argus> {
   let closing = false;
   if (config.warmUp) {
     // Warm-up failures are reported by /health; requests still try (and fail with the reason).
-    built.services.runtime.warmUp([DETECTORS[config.objectModel]!.model, ...built.services.text.models, ...built.services.moderation.models, ...built.services.faces.models]).catch((err) => {
+    built.services.runtime.warmUp([...built.services.labels.models, ...built.services.text.models, ...built.services.moderation.models, ...built.services.faces.models]).catch((err) => {
       // Closing during warm-up stops the workers; that is not a failure worth reporting.
       if (!closing) console.error(`warm-up failed: ${(err as Error).message}`);
     });

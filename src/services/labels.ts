@@ -52,6 +52,11 @@ export class LabelsService {
     private readonly art?: ArtEvidenceSource,
   ) {}
 
+  /** Models to warm up. */
+  get models(): string[] {
+    return [this.detector.model];
+  }
+
   /** Runs the detector alone: the bare model call that the API wraps (used by the benchmark too). */
   async detectObjects(img: DecodedImage): Promise<Detection[]> {
     // Letterboxing keeps the aspect ratio; it found more of coco8's objects than stretching (bench/detector-eval.ts).

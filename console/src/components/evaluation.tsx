@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ProjectVersionDescription } from '@aws-sdk/client-rekognition';
 import { getObjectBytes } from '../api';
 import { ErrorBox } from './error';
+import { Table } from './table';
 import { useAction } from './use-action';
 
 interface Metrics {
@@ -81,36 +82,24 @@ export function Evaluation(props: { version: ProjectVersionDescription }) {
         {argus?.MeanAveragePrecision50 !== undefined && ` · mAP@0.5 ${f3(argus.MeanAveragePrecision50)}`}
         {argus?.Accuracy !== undefined && ` · accuracy ${f3(argus.Accuracy)}`} · {summary.EvaluationDetails.NumberOfTrainingImages} training and {summary.EvaluationDetails.NumberOfTestingImages} test images
       </p>
-      <table class="per-label">
-        <thead>
-          <tr>
-            <th>Label</th>
-            <th>Test images</th>
-            <th>Precision</th>
-            <th>Recall</th>
-            <th>F1</th>
-            <th>Assumed threshold</th>
+      <Table class="per-label" head={['Label', 'Test images', 'Precision', 'Recall', 'F1', 'Assumed threshold']}>
+        {summary.LabelEvaluationResults.map((l) => (
+          <tr
+            class={l.Label === label ? 'selected' : undefined}
+            onClick={() => {
+              setLabel(l.Label);
+              setThreshold(l.Metrics.Threshold ?? 0.5);
+            }}
+          >
+            <td>{l.Label}</td>
+            <td>{l.NumberOfTestingImages}</td>
+            <td>{f3(l.Metrics.Precision)}</td>
+            <td>{f3(l.Metrics.Recall)}</td>
+            <td>{f3(l.Metrics.F1Score)}</td>
+            <td>{f3(l.Metrics.Threshold)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {summary.LabelEvaluationResults.map((l) => (
-            <tr
-              class={l.Label === label ? 'selected' : undefined}
-              onClick={() => {
-                setLabel(l.Label);
-                setThreshold(l.Metrics.Threshold ?? 0.5);
-              }}
-            >
-              <td>{l.Label}</td>
-              <td>{l.NumberOfTestingImages}</td>
-              <td>{f3(l.Metrics.Precision)}</td>
-              <td>{f3(l.Metrics.Recall)}</td>
-              <td>{f3(l.Metrics.F1Score)}</td>
-              <td>{f3(l.Metrics.Threshold)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <div class="result">
         <div>
           <h4>Precision–recall: {label}</h4>
@@ -139,26 +128,16 @@ export function Evaluation(props: { version: ProjectVersionDescription }) {
       {images.length > 0 && (
         <>
           <h4>Per test image (false positives and negatives first)</h4>
-          <table class="per-image">
-            <thead>
-              <tr>
-                <th>Test image</th>
-                <th>True positives</th>
-                <th>False positives</th>
-                <th>False negatives</th>
+          <Table class="per-image" head={['Test image', 'True positives', 'False positives', 'False negatives']}>
+            {images.map((im) => (
+              <tr class={im.FalsePositives + im.FalseNegatives ? 'wrong' : undefined}>
+                <td>{im.SourceRef ?? `#${im.Image + 1}`}</td>
+                <td>{im.TruePositives}</td>
+                <td>{im.FalsePositives}</td>
+                <td>{im.FalseNegatives}</td>
               </tr>
-            </thead>
-            <tbody>
-              {images.map((im) => (
-                <tr class={im.FalsePositives + im.FalseNegatives ? 'wrong' : undefined}>
-                  <td>{im.SourceRef ?? `#${im.Image + 1}`}</td>
-                  <td>{im.TruePositives}</td>
-                  <td>{im.FalsePositives}</td>
-                  <td>{im.FalseNegatives}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </>
       )}
     </div>
@@ -201,29 +180,19 @@ function ConfusionMatrix(props: { labels: string[]; cells: { GroundTruthLabel: s
   return (
     <div>
       <h4>Confusion matrix (share of each true label)</h4>
-      <table class="confusion">
-        <thead>
+      <Table class="confusion" head={['true ↓ / predicted →', ...props.labels]}>
+        {props.labels.map((g) => (
           <tr>
-            <th>true ↓ / predicted →</th>
-            {props.labels.map((l) => (
-              <th>{l}</th>
-            ))}
+            <th>{g}</th>
+            {props.labels.map((p) => {
+              const v = value(g, p);
+              return (
+                <td style={{ background: `rgba(43, 109, 224, ${v.toFixed(2)})`, color: v > 0.5 ? '#fff' : undefined }}>{(100 * v).toFixed(0)} %</td>
+              );
+            })}
           </tr>
-        </thead>
-        <tbody>
-          {props.labels.map((g) => (
-            <tr>
-              <th>{g}</th>
-              {props.labels.map((p) => {
-                const v = value(g, p);
-                return (
-                  <td style={{ background: `rgba(43, 109, 224, ${v.toFixed(2)})`, color: v > 0.5 ? '#fff' : undefined }}>{(100 * v).toFixed(0)} %</td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { endpoint, loadSession, rekognition, runningVersions, withoutMetadata } 
 import { ErrorBox } from '../components/error';
 import { ImagePicker, type PickedImage } from '../components/image-picker';
 import { Overlay, type Shape } from '../components/overlay';
+import { Table } from '../components/table';
 import { useAction } from '../components/use-action';
 
 export const OPERATIONS = ['DetectLabels', 'DetectFaces', 'DetectText', 'DetectModerationLabels', 'DetectCustomLabels'] as const;
@@ -172,24 +173,15 @@ export function Analyser(props: { versionArn?: string }) {
               <h3>
                 {result.operation}: {shown.length} of {result.findings.length} shown
               </h3>
-              <table>
-                <thead>
+              <Table head={['Name', 'Confidence', 'Detail']}>
+                {shown.map((f) => (
                   <tr>
-                    <th>Name</th>
-                    <th>Confidence</th>
-                    <th>Detail</th>
+                    <td>{f.label}</td>
+                    <td>{f.confidence?.toFixed(1)}</td>
+                    <td>{f.detail}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {shown.map((f) => (
-                    <tr>
-                      <td>{f.label}</td>
-                      <td>{f.confidence?.toFixed(1)}</td>
-                      <td>{f.detail}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
               <p class="cli">
                 <code>{result.cli}</code>
               </p>

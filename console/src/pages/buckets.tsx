@@ -1,11 +1,14 @@
 /** Buckets: list, create and delete buckets; browse a bucket's objects page by page; upload and delete objects. */
-import { useEffect, useState } from 'preact/hooks';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type _Object } from '@aws-sdk/client-s3';
+import { useState } from 'preact/hooks';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { objectUrl, s3, typeFor } from '../api';
 import { ErrorBox } from '../components/error';
 import { DropZone } from '../components/image-picker';
-import { Pager, usePager } from '../components/pager';
-import { useAction } from '../components/use-action';
+import { CreateForm } from '../components/create-form';
+import { DeleteButton } from '../components/delete-button';
+import { Pager } from '../components/pager';
+import { Table } from '../components/table';
+import { usePagedList } from '../components/use-paged-list';
 import { navigate } from '../router';
 
 const PAGE_SIZE = 50;
@@ -17,51 +20,30 @@ export async function uploadFile(bucket: string, key: string, file: File): Promi
 
 export function BucketsPage(props: { path: string }) {
   const selected = decodeURIComponent(props.path.replace(/^\//, '').split('/')[0] ?? '');
-  const [buckets, setBuckets] = useState<string[]>([]);
-  const [name, setName] = useState('');
-  const action = useAction();
-  const load = () => action.run(async () => setBuckets(((await s3().send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!)));
-  useEffect(() => void load(), []);
+  const list = usePagedList(async () => ({ items: ((await s3().send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!), nextToken: undefined }));
   return (
     <section class="columns">
       <div class="panel">
         <h2>Buckets</h2>
         <ul class="list">
-          {buckets.map((b) => (
+          {list.items.map((b) => (
             <li class={b === selected ? 'selected' : undefined}>
               <a onClick={() => navigate(`/buckets/${encodeURIComponent(b)}`)}>{b}</a>
-              <button
-                class="danger"
+              <DeleteButton
                 title="Delete the bucket (it must be empty)"
-                onClick={() =>
-                  confirm(`Delete bucket ${b}?`) &&
-                  action.run(async () => {
+                confirm={`Delete bucket ${b}?`}
+                onDelete={() =>
+                  list.runAndReload(async () => {
                     await s3().send(new DeleteBucketCommand({ Bucket: b }));
                     if (b === selected) navigate('/buckets');
-                    await load();
                   })
                 }
-              >
-                Delete
-              </button>
+              />
             </li>
           ))}
         </ul>
-        <form
-          class="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            action.run(async () => {
-              await s3().send(new CreateBucketCommand({ Bucket: name.trim() }));
-              setName('');
-              await load();
-            });
-          }}
-        >
-          <input placeholder="new bucket name" aria-label="new bucket name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-          <button type="submit">Create</button>
-        </form>
-        <ErrorBox error={action.error} />
+        <CreateForm label="new bucket name" button="Create" run={list.runAndReload} onCreate={(name) => s3().send(new CreateBucketCommand({ Bucket: name }))} />
+        <ErrorBox error={list.error} />
       </div>
       <div>{selected ? <Objects key={selected} bucket={selected} /> : <p class="note">Choose a bucket.</p>}</div>
     </section>
@@ -69,83 +51,56 @@ export function BucketsPage(props: { path: string }) {
 }
 
 function Objects(props: { bucket: string }) {
-  const [objects, setObjects] = useState<_Object[]>([]);
-  const [nextToken, setNextToken] = useState<string>();
   const [prefix, setPrefix] = useState('');
   const [uploading, setUploading] = useState('');
-  const pager = usePager();
-  const action = useAction();
-  const load = () =>
-    action.run(async () => {
-      const out = await s3().send(new ListObjectsV2Command({ Bucket: props.bucket, MaxKeys: PAGE_SIZE, ContinuationToken: pager.token, ...(prefix ? { Prefix: prefix } : {}) }));
-      setObjects(out.Contents ?? []);
-      setNextToken(out.NextContinuationToken);
-    });
-  useEffect(() => void load(), [pager.token, prefix]);
+  const list = usePagedList(async (ContinuationToken) => {
+    const out = await s3().send(new ListObjectsV2Command({ Bucket: props.bucket, MaxKeys: PAGE_SIZE, ContinuationToken, ...(prefix ? { Prefix: prefix } : {}) }));
+    return { items: out.Contents ?? [], nextToken: out.NextContinuationToken };
+  }, [prefix]);
+  const objects = list.items;
   const upload = (files: File[]) =>
-    action.run(async () => {
+    list.runAndReload(async () => {
       for (const f of files) {
         setUploading(f.name);
         await uploadFile(props.bucket, prefix + f.name, f);
       }
       setUploading('');
-      await load();
     });
   return (
     <div>
       <h2>{props.bucket}</h2>
       <div class="row">
-        <input placeholder="prefix filter, e.g. images/" aria-label="prefix" value={prefix} onChange={(e) => (pager.reset(), setPrefix(e.currentTarget.value))} />
+        <input placeholder="prefix filter, e.g. images/" aria-label="prefix" value={prefix} onChange={(e) => (list.pager.reset(), setPrefix(e.currentTarget.value))} />
       </div>
       <DropZone multiple name="upload" label={uploading ? `Uploading ${uploading}…` : `Drop files here, or click to pick them: they go to s3://${props.bucket}/${prefix}`} onFiles={upload} />
-      <ErrorBox error={action.error} />
-      <table class="objects">
-        <thead>
+      <ErrorBox error={list.error} />
+      <Table class="objects" head={['Key', 'Size', 'Last modified', '']}>
+        {objects.map((o) => (
           <tr>
-            <th>Key</th>
-            <th>Size</th>
-            <th>Last modified</th>
-            <th />
+            <td>{o.Key}</td>
+            <td>{o.Size?.toLocaleString()} B</td>
+            <td>{o.LastModified?.toLocaleString()}</td>
+            <td class="row">
+              <button
+                onClick={() =>
+                  list.run(async () => {
+                    const a = document.createElement('a');
+                    a.href = await objectUrl(props.bucket, o.Key!);
+                    a.download = o.Key!.replace(/^.*\//, '');
+                    a.click();
+                    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+                  })
+                }
+              >
+                Download
+              </button>
+              <DeleteButton onDelete={() => list.runAndReload(() => s3().send(new DeleteObjectCommand({ Bucket: props.bucket, Key: o.Key! })))} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {objects.map((o) => (
-            <tr>
-              <td>{o.Key}</td>
-              <td>{o.Size?.toLocaleString()} B</td>
-              <td>{o.LastModified?.toLocaleString()}</td>
-              <td class="row">
-                <button
-                  onClick={() =>
-                    action.run(async () => {
-                      const a = document.createElement('a');
-                      a.href = await objectUrl(props.bucket, o.Key!);
-                      a.download = o.Key!.replace(/^.*\//, '');
-                      a.click();
-                      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-                    })
-                  }
-                >
-                  Download
-                </button>
-                <button
-                  class="danger"
-                  onClick={() =>
-                    action.run(async () => {
-                      await s3().send(new DeleteObjectCommand({ Bucket: props.bucket, Key: o.Key! }));
-                      await load();
-                    })
-                  }
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {objects.length === 0 && !action.busy && <p class="note">No objects{prefix && ` under ${prefix}`}.</p>}
-      <Pager page={pager.page} nextToken={nextToken} onNext={pager.next} onPrevious={pager.previous} />
+        ))}
+      </Table>
+      {objects.length === 0 && !list.busy && <p class="note">No objects{prefix && ` under ${prefix}`}.</p>}
+      <Pager {...list.pagerProps} />
     </div>
   );
 }

@@ -13,8 +13,10 @@ import {
   type ProjectVersionDescription,
 } from '@aws-sdk/client-rekognition';
 import { rekognition } from '../api';
+import { DeleteButton } from '../components/delete-button';
 import { ErrorBox } from '../components/error';
 import { Evaluation } from '../components/evaluation';
+import { Table } from '../components/table';
 import { useAction } from '../components/use-action';
 import { Analyser } from './analyse';
 import { useBuckets } from './custom-labels';
@@ -98,51 +100,38 @@ export function Models(props: { project: ProjectDescription }) {
         </button>
       </form>
       <ErrorBox error={action.error} />
-      <table class="versions">
-        <thead>
-          <tr>
-            <th>Version</th>
-            <th>Status</th>
-            <th>F1</th>
-            <th>Created</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map((v) => {
-            const arn = v.ProjectVersionArn!;
-            const progress = progressOf(v);
-            const s = v.Status ?? '';
-            return (
-              <tr class={open?.arn === arn ? 'selected' : undefined} data-version={versionName(v)}>
-                <td>{versionName(v)}</td>
-                <td class="status">
-                  <div>{s}</div>
-                  {progress !== undefined && <progress max={1} value={progress} />}
-                  <div class="note">{v.StatusMessage}</div>
-                </td>
-                <td>{v.EvaluationResult?.F1Score?.toFixed(3) ?? '—'}</td>
-                <td>{v.CreationTimestamp?.toLocaleString()}</td>
-                <td class="row">
-                  {v.EvaluationResult?.Summary?.S3Object && <button onClick={() => setOpen({ arn, view: 'evaluation' })}>Evaluation</button>}
-                  {['TRAINING_COMPLETED', 'STOPPED', 'FAILED'].includes(s) && <button onClick={() => act(() => rekognition().send(new StartProjectVersionCommand({ ProjectVersionArn: arn, MinInferenceUnits: 1 })))}>Start</button>}
-                  {['RUNNING', 'STARTING', 'TRAINING_IN_PROGRESS'].includes(s) && <button onClick={() => act(() => rekognition().send(new StopProjectVersionCommand({ ProjectVersionArn: arn })))}>Stop</button>}
-                  {s === 'RUNNING' && (
-                    <button class="primary" onClick={() => setOpen({ arn, view: 'try' })}>
-                      Try it
-                    </button>
-                  )}
-                  {!BUSY.includes(s) && s !== 'RUNNING' && (
-                    <button class="danger" onClick={() => confirm(`Delete version ${versionName(v)}?`) && act(() => rekognition().send(new DeleteProjectVersionCommand({ ProjectVersionArn: arn })))}>
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <Table class="versions" head={['Version', 'Status', 'F1', 'Created', '']}>
+        {versions.map((v) => {
+          const arn = v.ProjectVersionArn!;
+          const progress = progressOf(v);
+          const s = v.Status ?? '';
+          return (
+            <tr class={open?.arn === arn ? 'selected' : undefined} data-version={versionName(v)}>
+              <td>{versionName(v)}</td>
+              <td class="status">
+                <div>{s}</div>
+                {progress !== undefined && <progress max={1} value={progress} />}
+                <div class="note">{v.StatusMessage}</div>
+              </td>
+              <td>{v.EvaluationResult?.F1Score?.toFixed(3) ?? '—'}</td>
+              <td>{v.CreationTimestamp?.toLocaleString()}</td>
+              <td class="row">
+                {v.EvaluationResult?.Summary?.S3Object && <button onClick={() => setOpen({ arn, view: 'evaluation' })}>Evaluation</button>}
+                {['TRAINING_COMPLETED', 'STOPPED', 'FAILED'].includes(s) && <button onClick={() => act(() => rekognition().send(new StartProjectVersionCommand({ ProjectVersionArn: arn, MinInferenceUnits: 1 })))}>Start</button>}
+                {['RUNNING', 'STARTING', 'TRAINING_IN_PROGRESS'].includes(s) && <button onClick={() => act(() => rekognition().send(new StopProjectVersionCommand({ ProjectVersionArn: arn })))}>Stop</button>}
+                {s === 'RUNNING' && (
+                  <button class="primary" onClick={() => setOpen({ arn, view: 'try' })}>
+                    Try it
+                  </button>
+                )}
+                {!BUSY.includes(s) && s !== 'RUNNING' && (
+                  <DeleteButton confirm={`Delete version ${versionName(v)}?`} onDelete={() => act(() => rekognition().send(new DeleteProjectVersionCommand({ ProjectVersionArn: arn })))} />
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </Table>
       {versions.length === 0 && <p class="note">No versions yet: label the TRAIN dataset, then train.</p>}
       {open?.view === 'evaluation' && versions.find((v) => v.ProjectVersionArn === open.arn) && <Evaluation key={open.arn} version={versions.find((v) => v.ProjectVersionArn === open.arn)!} />}
       {open?.view === 'try' && (

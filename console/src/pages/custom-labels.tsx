@@ -20,8 +20,12 @@ import { rekognition, s3 } from '../api';
 import { ErrorBox } from '../components/error';
 import { DropZone } from '../components/image-picker';
 import { allEntries, Labeller, saveEntries } from '../components/labeller';
-import { Pager, usePager } from '../components/pager';
+import { CreateForm } from '../components/create-form';
+import { DeleteButton } from '../components/delete-button';
+import { Pager } from '../components/pager';
+import { Table } from '../components/table';
 import { useAction } from '../components/use-action';
+import { usePagedList } from '../components/use-paged-list';
 import { navigate } from '../router';
 import { uploadFile } from './buckets';
 import { Models } from './custom-labels-models';
@@ -47,77 +51,48 @@ export function useBuckets(): string[] {
 }
 
 function Projects() {
-  const [projects, setProjects] = useState<ProjectDescription[]>([]);
-  const [nextToken, setNextToken] = useState<string>();
-  const [name, setName] = useState('');
-  const pager = usePager();
-  const action = useAction();
-  const load = () =>
-    action.run(async () => {
-      const out = await rekognition().send(new DescribeProjectsCommand({ MaxResults: 50, NextToken: pager.token }));
-      setProjects(out.ProjectDescriptions ?? []);
-      setNextToken(out.NextToken);
-    });
-  useEffect(() => void load(), [pager.token]);
+  const list = usePagedList(async (NextToken) => {
+    const out = await rekognition().send(new DescribeProjectsCommand({ MaxResults: 50, NextToken }));
+    return { items: out.ProjectDescriptions ?? [], nextToken: out.NextToken };
+  });
+  const projects = list.items;
   return (
     <section>
       <h2>Custom Labels projects</h2>
-      <table class="projects">
-        <thead>
-          <tr>
-            <th>Project</th>
-            <th>Created</th>
-            <th>Datasets</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {projects.map((p) => {
-            const name = p.ProjectArn!.replace(/^.*:project\//, '').replace(/\/\d+$/, '');
-            return (
-              <tr>
-                <td>
-                  <a class="linklike" onClick={() => navigate(`/custom-labels/${encodeURIComponent(name)}`)}>
-                    {name}
-                  </a>
-                </td>
-                <td>{p.CreationTimestamp?.toLocaleString()}</td>
-                <td>{(p.Datasets ?? []).map((d) => `${d.DatasetType} (${d.Status})`).join(', ') || '—'}</td>
-                <td>
-                  <button
-                    class="danger"
-                    onClick={() =>
-                      confirm(`Delete project ${name}? Its datasets and model versions must be deleted first.`) &&
-                      action.run(async () => {
-                        await rekognition().send(new DeleteProjectCommand({ ProjectArn: p.ProjectArn! }));
-                        await load();
-                      })
-                    }
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {projects.length === 0 && !action.busy && <p class="note">No projects yet.</p>}
-      <Pager page={pager.page} nextToken={nextToken} onNext={pager.next} onPrevious={pager.previous} />
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          action.run(async () => {
-            await rekognition().send(new CreateProjectCommand({ ProjectName: name.trim() }));
-            navigate(`/custom-labels/${encodeURIComponent(name.trim())}`);
-          });
+      <Table class="projects" head={['Project', 'Created', 'Datasets', '']}>
+        {projects.map((p) => {
+          const name = p.ProjectArn!.replace(/^.*:project\//, '').replace(/\/\d+$/, '');
+          return (
+            <tr>
+              <td>
+                <a class="linklike" onClick={() => navigate(`/custom-labels/${encodeURIComponent(name)}`)}>
+                  {name}
+                </a>
+              </td>
+              <td>{p.CreationTimestamp?.toLocaleString()}</td>
+              <td>{(p.Datasets ?? []).map((d) => `${d.DatasetType} (${d.Status})`).join(', ') || '—'}</td>
+              <td>
+                <DeleteButton
+                  confirm={`Delete project ${name}? Its datasets and model versions must be deleted first.`}
+                  onDelete={() => list.runAndReload(() => rekognition().send(new DeleteProjectCommand({ ProjectArn: p.ProjectArn! })))}
+                />
+              </td>
+            </tr>
+          );
+        })}
+      </Table>
+      {projects.length === 0 && !list.busy && <p class="note">No projects yet.</p>}
+      <Pager {...list.pagerProps} />
+      <CreateForm
+        label="new project name"
+        button="Create project"
+        run={list.run}
+        onCreate={async (name) => {
+          await rekognition().send(new CreateProjectCommand({ ProjectName: name }));
+          navigate(`/custom-labels/${encodeURIComponent(name)}`);
         }}
-      >
-        <input placeholder="new project name" aria-label="new project name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button type="submit">Create project</button>
-      </form>
-      <ErrorBox error={action.error} />
+      />
+      <ErrorBox error={list.error} />
     </section>
   );
 }
@@ -309,10 +284,9 @@ function Dataset(props: { type: DatasetType; project: string; projectArn: string
                 Move 20 % to TEST
               </button>
             )}
-            <button
-              class="danger"
-              onClick={() =>
-                confirm(`Delete the ${props.type} dataset?`) &&
+            <DeleteButton
+              confirm={`Delete the ${props.type} dataset?`}
+              onDelete={() =>
                 action.run(async () => {
                   await rekognition().send(new DeleteDatasetCommand({ DatasetArn: props.arn! }));
                   setInfo(undefined);
@@ -321,7 +295,7 @@ function Dataset(props: { type: DatasetType; project: string; projectArn: string
               }
             >
               Delete dataset
-            </button>
+            </DeleteButton>
           </div>
           <div class="row">
             <span>Images go to</span>

@@ -20,7 +20,6 @@ import {
   type BoundingBox,
   type CompareFacesCommandOutput,
   type DescribeCollectionCommandOutput,
-  type Face,
   type FaceMatch,
   type Image,
   type IndexFacesCommandOutput,
@@ -31,8 +30,11 @@ import { ErrorBox } from '../components/error';
 import { FaceThumb, rememberImage } from '../components/face-thumb';
 import { ImagePicker, type PickedImage } from '../components/image-picker';
 import { Overlay } from '../components/overlay';
-import { Pager, usePager } from '../components/pager';
+import { CreateForm } from '../components/create-form';
+import { DeleteButton } from '../components/delete-button';
+import { Pager } from '../components/pager';
 import { useAction } from '../components/use-action';
+import { usePagedList } from '../components/use-paged-list';
 import { navigate } from '../router';
 
 const imageOf = (img: PickedImage): Image => (img.s3 ? { S3Object: { Bucket: img.s3.bucket, Name: img.s3.key } } : { Bytes: img.bytes });
@@ -53,58 +55,40 @@ export function FacesPage(props: { path: string }) {
 }
 
 function Collections(props: { selected: string }) {
-  const [ids, setIds] = useState<string[]>([]);
-  const [nextToken, setNextToken] = useState<string>();
-  const [name, setName] = useState('');
-  const pager = usePager();
-  const action = useAction();
-  const load = () =>
-    action.run(async () => {
-      const out = await rekognition().send(new ListCollectionsCommand({ MaxResults: 50, NextToken: pager.token }));
-      setIds(out.CollectionIds ?? []);
-      setNextToken(out.NextToken);
-    });
-  useEffect(() => void load(), [pager.token]);
+  const list = usePagedList(async (NextToken) => {
+    const out = await rekognition().send(new ListCollectionsCommand({ MaxResults: 50, NextToken }));
+    return { items: out.CollectionIds ?? [], nextToken: out.NextToken };
+  });
   return (
     <div class="panel">
       <h2>Collections</h2>
       <ul class="list collections">
-        {ids.map((id) => (
+        {list.items.map((id) => (
           <li class={id === props.selected ? 'selected' : undefined}>
             <a onClick={() => navigate(`/faces/${encodeURIComponent(id)}`)}>{id}</a>
-            <button
-              class="danger"
-              onClick={() =>
-                confirm(`Delete collection ${id} and its faces?`) &&
-                action.run(async () => {
+            <DeleteButton
+              confirm={`Delete collection ${id} and its faces?`}
+              onDelete={() =>
+                list.runAndReload(async () => {
                   await rekognition().send(new DeleteCollectionCommand({ CollectionId: id }));
                   if (id === props.selected) navigate('/faces');
-                  await load();
                 })
               }
-            >
-              Delete
-            </button>
+            />
           </li>
         ))}
       </ul>
-      <Pager page={pager.page} nextToken={nextToken} onNext={pager.next} onPrevious={pager.previous} />
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          action.run(async () => {
-            await rekognition().send(new CreateCollectionCommand({ CollectionId: name.trim() }));
-            navigate(`/faces/${encodeURIComponent(name.trim())}`);
-            setName('');
-            await load();
-          });
+      <Pager {...list.pagerProps} />
+      <CreateForm
+        label="new collection id"
+        button="Create"
+        run={list.runAndReload}
+        onCreate={async (id) => {
+          await rekognition().send(new CreateCollectionCommand({ CollectionId: id }));
+          navigate(`/faces/${encodeURIComponent(id)}`);
         }}
-      >
-        <input placeholder="new collection id" aria-label="new collection id" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button type="submit">Create</button>
-      </form>
-      <ErrorBox error={action.error} />
+      />
+      <ErrorBox error={list.error} />
     </div>
   );
 }
@@ -216,20 +200,12 @@ function SearchByImage(props: { collection: string }) {
 }
 
 function Faces(props: { collection: string; version: number; onChange: () => void }) {
-  const [faces, setFaces] = useState<Face[]>([]);
-  const [nextToken, setNextToken] = useState<string>();
   const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const pager = usePager();
-  const action = useAction();
-  useEffect(
-    () =>
-      void action.run(async () => {
-        const out = await rekognition().send(new ListFacesCommand({ CollectionId: props.collection, MaxResults: 40, NextToken: pager.token }));
-        setFaces(out.Faces ?? []);
-        setNextToken(out.NextToken);
-      }),
-    [pager.token, props.version],
-  );
+  const list = usePagedList(async (NextToken) => {
+    const out = await rekognition().send(new ListFacesCommand({ CollectionId: props.collection, MaxResults: 40, NextToken }));
+    return { items: out.Faces ?? [], nextToken: out.NextToken };
+  }, [props.version]);
+  const faces = list.items;
   const toggle = (id: string) => {
     const next = new Set(chosen);
     if (!next.delete(id)) next.add(id);
@@ -238,7 +214,7 @@ function Faces(props: { collection: string; version: number; onChange: () => voi
   return (
     <div class="panel">
       <h3>Faces</h3>
-      <ErrorBox error={action.error} />
+      <ErrorBox error={list.error} />
       <div class="thumbs faces">
         {faces.map((f) => (
           <label>
@@ -257,14 +233,13 @@ function Faces(props: { collection: string; version: number; onChange: () => voi
         ))}
       </div>
       {faces.length === 0 && <p class="note">No faces yet: index a photo above.</p>}
-      <Pager page={pager.page} nextToken={nextToken} onNext={pager.next} onPrevious={pager.previous} />
+      <Pager {...list.pagerProps} />
       {chosen.size > 0 && (
         <div class="row">
           <span>{chosen.size} selected:</span>
-          <button
-            class="danger"
-            onClick={() =>
-              action.run(async () => {
+          <DeleteButton
+            onDelete={() =>
+              list.run(async () => {
                 await rekognition().send(new DeleteFacesCommand({ CollectionId: props.collection, FaceIds: [...chosen] }));
                 setChosen(new Set());
                 props.onChange();
@@ -272,7 +247,7 @@ function Faces(props: { collection: string; version: number; onChange: () => voi
             }
           >
             Delete faces
-          </button>
+          </DeleteButton>
           <AssociateWithUser collection={props.collection} faceIds={[...chosen]} version={props.version} onDone={() => (setChosen(new Set()), props.onChange())} />
         </div>
       )}
@@ -318,51 +293,34 @@ function AssociateWithUser(props: { collection: string; faceIds: string[]; versi
 }
 
 function Users(props: { collection: string; version: number; onChange: () => void }) {
-  const [users, setUsers] = useState<User[]>([]);
-  const [nextToken, setNextToken] = useState<string>();
-  const [name, setName] = useState('');
-  const pager = usePager();
-  const action = useAction();
-  useEffect(
-    () =>
-      void action.run(async () => {
-        const out = await rekognition().send(new ListUsersCommand({ CollectionId: props.collection, MaxResults: 50, NextToken: pager.token }));
-        setUsers(out.Users ?? []);
-        setNextToken(out.NextToken);
-      }),
-    [pager.token, props.version],
-  );
+  const list = usePagedList(async (NextToken) => {
+    const out = await rekognition().send(new ListUsersCommand({ CollectionId: props.collection, MaxResults: 50, NextToken }));
+    return { items: out.Users ?? [], nextToken: out.NextToken };
+  }, [props.version]);
   return (
     <div class="panel">
       <h3>Users</h3>
       <ul class="list">
-        {users.map((u) => (
+        {list.items.map((u) => (
           <li>
             <span>
               {u.UserId} <span class="note">{u.UserStatus}</span>
             </span>
-            <button class="danger" onClick={() => action.run(async () => (await rekognition().send(new DeleteUserCommand({ CollectionId: props.collection, UserId: u.UserId! })), props.onChange()))}>
-              Delete
-            </button>
+            <DeleteButton onDelete={() => list.run(async () => (await rekognition().send(new DeleteUserCommand({ CollectionId: props.collection, UserId: u.UserId! })), props.onChange()))} />
           </li>
         ))}
       </ul>
-      <Pager page={pager.page} nextToken={nextToken} onNext={pager.next} onPrevious={pager.previous} />
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          action.run(async () => {
-            await rekognition().send(new CreateUserCommand({ CollectionId: props.collection, UserId: name.trim() }));
-            setName('');
-            props.onChange();
-          });
+      <Pager {...list.pagerProps} />
+      <CreateForm
+        label="new user id"
+        button="Create user"
+        run={list.run}
+        onCreate={async (id) => {
+          await rekognition().send(new CreateUserCommand({ CollectionId: props.collection, UserId: id }));
+          props.onChange();
         }}
-      >
-        <input placeholder="new user id" aria-label="new user id" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
-        <button type="submit">Create user</button>
-      </form>
-      <ErrorBox error={action.error} />
+      />
+      <ErrorBox error={list.error} />
     </div>
   );
 }

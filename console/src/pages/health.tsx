@@ -1,21 +1,9 @@
 /** Health: what /health reports (unsigned): version, workers, each model's backend and warm-up state. */
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorBox } from '../components/error';
+import { Table } from '../components/table';
 import { useAction } from '../components/use-action';
-
-interface ModelHealth {
-  id: string;
-  task: string;
-  version: string;
-  licence: string;
-  state: string;
-  backend?: string;
-  backendInfo?: string;
-  loadMs?: number;
-  fallback?: string;
-  error?: string;
-  runs: number;
-}
+import type { ModelHealth } from '../../../src/runtime/worker-pool.js';
 
 interface Health {
   status: string;
@@ -67,40 +55,26 @@ export function HealthPage() {
             </dd>
           </dl>
           <h3>Models</h3>
-          <table class="models">
-            <thead>
+          <Table class="models" head={['Model', 'Task', 'Version', 'State', 'Backend', 'Load', 'Runs', 'Licence']}>
+            {health.models.map((m) => (
               <tr>
-                <th>Model</th>
-                <th>Task</th>
-                <th>Version</th>
-                <th>State</th>
-                <th>Backend</th>
-                <th>Load</th>
-                <th>Runs</th>
-                <th>Licence</th>
+                <td>{m.id}</td>
+                <td>{m.task}</td>
+                <td>{m.version}</td>
+                <td class={`state-${m.state}`}>
+                  {m.state}
+                  {m.error && <div class="reason">{m.error}</div>}
+                </td>
+                <td title={m.backendInfo}>
+                  {m.backend ?? '—'}
+                  {m.fallback && ` (fallback: ${m.fallback})`}
+                </td>
+                <td>{m.loadMs !== undefined ? `${m.loadMs} ms` : '—'}</td>
+                <td>{m.runs}</td>
+                <td>{m.licence}</td>
               </tr>
-            </thead>
-            <tbody>
-              {health.models.map((m) => (
-                <tr>
-                  <td>{m.id}</td>
-                  <td>{m.task}</td>
-                  <td>{m.version}</td>
-                  <td class={`state-${m.state}`}>
-                    {m.state}
-                    {m.error && <div class="reason">{m.error}</div>}
-                  </td>
-                  <td title={m.backendInfo}>
-                    {m.backend ?? '—'}
-                    {m.fallback && ` (fallback: ${m.fallback})`}
-                  </td>
-                  <td>{m.loadMs !== undefined ? `${m.loadMs} ms` : '—'}</td>
-                  <td>{m.runs}</td>
-                  <td>{m.licence}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
           <details>
             <summary>Implemented operations</summary>
             <p>{health.operations.implemented.join(', ')}</p>

@@ -26,6 +26,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { objectUrl, rekognition, s3 } from '../api';
 import { ErrorBox } from '../components/error';
 import { colourFor, Drawn, type Box, type Shape } from '../components/overlay';
+import { Table } from '../components/table';
 import { useAction } from '../components/use-action';
 import { useBuckets } from './custom-labels';
 
@@ -48,70 +49,90 @@ interface JobPage {
   next?: string;
 }
 
+/** What a Get* call is asked: a job and a page of its results. */
+interface GetInput {
+  JobId: string;
+  NextToken?: string;
+  MaxResults: number;
+}
+
+/**
+ * A kind's `get` (one page of a job's results, as a JobPage) from its Get* call, what it found
+ * (`events`) and where the video's metadata is (`meta`: VideoMetadata unless said otherwise).
+ */
+function reader<R extends { JobStatus?: string; StatusMessage?: string; NextToken?: string; VideoMetadata?: unknown }>(
+  send: (input: GetInput) => Promise<R>,
+  events: (r: R) => VideoEvent[],
+  meta: (r: R) => VideoMetadata | undefined = (r) => r.VideoMetadata as VideoMetadata | undefined,
+) {
+  return async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
+    const r = await send({ JobId, NextToken, MaxResults });
+    return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: meta(r), events: events(r), next: r.NextToken };
+  };
+}
+
 const KINDS = {
   labels: {
     title: 'Labels',
     start: (v: Video) => rekognition().send(new StartLabelDetectionCommand({ Video: v, MinConfidence: 50 })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetLabelDetectionCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.Labels ?? []).flatMap((l): VideoEvent[] => {
-        const base = { t: l.Timestamp ?? 0, name: l.Label?.Name ?? '?', confidence: l.Label?.Confidence };
-        return l.Label?.Instances?.length ? l.Label.Instances.map((i) => ({ ...base, confidence: i.Confidence, box: i.BoundingBox })) : [base];
-      });
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata, events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetLabelDetectionCommand(input)),
+      (r) =>
+        (r.Labels ?? []).flatMap((l): VideoEvent[] => {
+          const base = { t: l.Timestamp ?? 0, name: l.Label?.Name ?? '?', confidence: l.Label?.Confidence };
+          return l.Label?.Instances?.length ? l.Label.Instances.map((i) => ({ ...base, confidence: i.Confidence, box: i.BoundingBox })) : [base];
+        }),
+    ),
   },
   faces: {
     title: 'Faces',
     start: (v: Video) => rekognition().send(new StartFaceDetectionCommand({ Video: v })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetFaceDetectionCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.Faces ?? []).map((f) => ({ t: f.Timestamp ?? 0, name: 'Face', confidence: f.Face?.Confidence, box: f.Face?.BoundingBox }));
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata, events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetFaceDetectionCommand(input)),
+      (r) => (r.Faces ?? []).map((f) => ({ t: f.Timestamp ?? 0, name: 'Face', confidence: f.Face?.Confidence, box: f.Face?.BoundingBox })),
+    ),
   },
   people: {
     title: 'People (paths)',
     start: (v: Video) => rekognition().send(new StartPersonTrackingCommand({ Video: v })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetPersonTrackingCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.Persons ?? []).map((p) => ({ t: p.Timestamp ?? 0, name: `Person ${p.Person?.Index ?? '?'}`, box: p.Person?.BoundingBox, track: p.Person?.Index }));
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata, events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetPersonTrackingCommand(input)),
+      (r) => (r.Persons ?? []).map((p) => ({ t: p.Timestamp ?? 0, name: `Person ${p.Person?.Index ?? '?'}`, box: p.Person?.BoundingBox, track: p.Person?.Index })),
+    ),
   },
   text: {
     title: 'Text',
     start: (v: Video) => rekognition().send(new StartTextDetectionCommand({ Video: v })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetTextDetectionCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.TextDetections ?? [])
-        .filter((d) => d.TextDetection?.Type === 'LINE')
-        .map((d) => ({ t: d.Timestamp ?? 0, name: d.TextDetection?.DetectedText ?? '', confidence: d.TextDetection?.Confidence, box: d.TextDetection?.Geometry?.BoundingBox }));
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata, events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetTextDetectionCommand(input)),
+      (r) =>
+        (r.TextDetections ?? [])
+          .filter((d) => d.TextDetection?.Type === 'LINE')
+          .map((d) => ({ t: d.Timestamp ?? 0, name: d.TextDetection?.DetectedText ?? '', confidence: d.TextDetection?.Confidence, box: d.TextDetection?.Geometry?.BoundingBox })),
+    ),
   },
   moderation: {
     title: 'Moderation',
     start: (v: Video) => rekognition().send(new StartContentModerationCommand({ Video: v })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetContentModerationCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.ModerationLabels ?? []).map((m) => ({ t: m.Timestamp ?? 0, name: m.ModerationLabel?.Name ?? '?', confidence: m.ModerationLabel?.Confidence }));
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata, events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetContentModerationCommand(input)),
+      (r) => (r.ModerationLabels ?? []).map((m) => ({ t: m.Timestamp ?? 0, name: m.ModerationLabel?.Name ?? '?', confidence: m.ModerationLabel?.Confidence })),
+    ),
   },
   segments: {
     title: 'Segments (shots, technical cues)',
     start: (v: Video) => rekognition().send(new StartSegmentDetectionCommand({ Video: v, SegmentTypes: ['SHOT', 'TECHNICAL_CUE'] })),
-    get: async (JobId: string, NextToken?: string, MaxResults = 1000): Promise<JobPage> => {
-      const r = await rekognition().send(new GetSegmentDetectionCommand({ JobId, NextToken, MaxResults }));
-      const events = (r.Segments ?? []).map((s) => ({
-        t: s.StartTimestampMillis ?? 0,
-        end: s.EndTimestampMillis,
-        name: s.Type === 'SHOT' ? 'Shot' : (s.TechnicalCueSegment?.Type ?? 'Technical cue'),
-        confidence: s.ShotSegment?.Confidence ?? s.TechnicalCueSegment?.Confidence,
-      }));
-      return { status: r.JobStatus ?? '?', message: r.StatusMessage, meta: r.VideoMetadata?.[0], events, next: r.NextToken };
-    },
+    get: reader(
+      (input) => rekognition().send(new GetSegmentDetectionCommand(input)),
+      (r) =>
+        (r.Segments ?? []).map((s) => ({
+          t: s.StartTimestampMillis ?? 0,
+          end: s.EndTimestampMillis,
+          name: s.Type === 'SHOT' ? 'Shot' : (s.TechnicalCueSegment?.Type ?? 'Technical cue'),
+          confidence: s.ShotSegment?.Confidence ?? s.TechnicalCueSegment?.Confidence,
+        })),
+      (r) => r.VideoMetadata?.[0],
+    ),
   },
 } as const;
 
@@ -143,22 +164,11 @@ export function VideoPage(_props: { path: string }) {
     <section>
       <h2>Video</h2>
       <StartJob onStarted={(job) => update([job, ...jobs])} />
-      <table class="jobs">
-        <thead>
-          <tr>
-            <th>Analysis</th>
-            <th>Video</th>
-            <th>Started</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((j) => (
-            <JobRow key={j.jobId} job={j} selected={open?.jobId === j.jobId} onOpen={() => setOpen(j)} onForget={() => (update(jobs.filter((x) => x.jobId !== j.jobId)), open?.jobId === j.jobId && setOpen(undefined))} />
-          ))}
-        </tbody>
-      </table>
+      <Table class="jobs" head={['Analysis', 'Video', 'Started', 'Status', '']}>
+        {jobs.map((j) => (
+          <JobRow key={j.jobId} job={j} selected={open?.jobId === j.jobId} onOpen={() => setOpen(j)} onForget={() => (update(jobs.filter((x) => x.jobId !== j.jobId)), open?.jobId === j.jobId && setOpen(undefined))} />
+        ))}
+      </Table>
       {jobs.length === 0 && <p class="note">No jobs started from this browser yet.</p>}
       {open && <Results key={open.jobId} job={open} />}
     </section>
