@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { startTestServer, TEST_KEY, EVAL_DATA, hasEvalData, type TestServer } from './helpers/server.js';
-import { makeVideo } from './helpers/video.js';
+import { DEMO_PHOTOS, makeVideo } from './helpers/video.js';
 
 const run = promisify(execFile);
 
@@ -126,6 +126,37 @@ describe('conformance with the aws CLI', { skip: list.length === 0 && 'no aws CL
       assert.equal(p.JobStatus, 'SUCCEEDED', p.StatusMessage);
       assert.equal(p.Persons.length, 10, 'a page of 10');
       assert.ok(p.NextToken);
+    });
+
+    it(`${cli.name}: the other video pairs: face detection, face search, content moderation, text, celebrities`, async () => {
+      const bucket = `videos-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+      const video = JSON.stringify({ S3Object: { Bucket: bucket, Name: 'clip.mp4' } });
+      const collection = `video-${cli.name.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+      await aws(cli.bin, ['rekognition', 'create-collection', '--collection-id', collection]);
+      await aws(cli.bin, ['rekognition', 'index-faces', '--collection-id', collection, '--image-bytes', `fileb://${DEMO_PHOTOS[0]}`, '--external-image-id', 'sample1']);
+      const start = async (op: string, extra: string[] = []) => JSON.parse((await aws(cli.bin, ['rekognition', op, '--video', video, ...extra])).stdout).JobId as string;
+      const jobs = {
+        'get-face-detection': await start('start-face-detection', ['--face-attributes', 'ALL']),
+        'get-face-search': await start('start-face-search', ['--collection-id', collection, '--face-match-threshold', '90']),
+        'get-content-moderation': await start('start-content-moderation', ['--min-confidence', '0']),
+        'get-text-detection': await start('start-text-detection'),
+        'get-celebrity-recognition': await start('start-celebrity-recognition'),
+      };
+      const lists: Record<string, string> = { 'get-face-detection': 'Faces', 'get-face-search': 'Persons', 'get-content-moderation': 'ModerationLabels', 'get-text-detection': 'TextDetections', 'get-celebrity-recognition': 'Celebrities' };
+      for (const [get, jobId] of Object.entries(jobs)) {
+        let r;
+        do {
+          r = JSON.parse((await aws(cli.bin, ['rekognition', get, '--job-id', jobId])).stdout);
+          if (r.JobStatus === 'IN_PROGRESS') await new Promise((res) => setTimeout(res, 300));
+        } while (r.JobStatus === 'IN_PROGRESS');
+        assert.equal(r.JobStatus, 'SUCCEEDED', `${get}: ${r.StatusMessage}`);
+        assert.ok(Array.isArray(r[lists[get]!]), `${get} lists ${lists[get]}`);
+        assert.equal(r.VideoMetadata.DurationMillis, 5000);
+      }
+      const faces = JSON.parse((await aws(cli.bin, ['rekognition', 'get-face-detection', '--job-id', jobs['get-face-detection']])).stdout);
+      assert.ok(faces.Faces.length >= 8 && faces.Faces.every((f: { Timestamp: number }) => f.Timestamp >= 1000));
+      const search = JSON.parse((await aws(cli.bin, ['rekognition', 'get-face-search', '--job-id', jobs['get-face-search']])).stdout);
+      assert.ok(search.Persons.length >= 1 && search.Persons.every((p: { FaceMatches: { Face: { ExternalImageId: string } }[] }) => p.FaceMatches[0]!.Face.ExternalImageId === 'sample1'));
     });
 
     it(`${cli.name}: detect-faces --attributes ALL and compare-faces`, async (ctx) => {

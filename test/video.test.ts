@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateCollectionCommand,
+  GetCelebrityRecognitionCommand,
+  GetContentModerationCommand,
   GetFaceDetectionCommand,
+  GetTextDetectionCommand,
+  StartCelebrityRecognitionCommand,
+  StartContentModerationCommand,
+  StartTextDetectionCommand,
   GetFaceSearchCommand,
   GetLabelDetectionCommand,
   GetMediaAnalysisJobCommand,
@@ -32,6 +38,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { DEMO_PHOTOS, makeVideo } from './helpers/video.js';
 import { errorOf } from './helpers/errors.js';
+import { decodeImage, BYTES_LIMITS } from '../src/media/image.js';
 import { rawCall } from './helpers/raw-call.js';
 
 const VIDEO = { S3Object: { Bucket: 'videos', Name: 'people.mp4' } };
@@ -208,6 +215,32 @@ describe('stored video jobs', () => {
     const rawShots = (raw.body.Segments as { Type: string; CameraMotion?: { Type: string; Confidence: number } }[]).filter((x) => x.Type === 'SHOT');
     assert.ok(rawShots.length === shots.length && rawShots.every((x) => typeof x.CameraMotion?.Type === 'string'));
     assert.equal(rawShots.at(-1)!.CameraMotion!.Type, 'static', 'a still photo: the camera does not move');
+  });
+
+  it('content moderation, text and celebrity recognition: each Start/Get pair answers with timestamps', async () => {
+    const moderation = await rk.send(new StartContentModerationCommand({ Video: VIDEO, MinConfidence: 0 }));
+    const text = await rk.send(new StartTextDetectionCommand({ Video: VIDEO }));
+    // The gallery knows one person of the first photo (its largest face, added from the photo itself).
+    await t.argus.services.celebrities.add({ name: 'Sample One', urls: ['example.com/sample-one'], images: [{ name: 'sample1.jpg', img: await decodeImage(readFileSync(DEMO_PHOTOS[0]!), BYTES_LIMITS) }] });
+    const celebrities = await rk.send(new StartCelebrityRecognitionCommand({ Video: VIDEO }));
+
+    const m = await settle(() => rk.send(new GetContentModerationCommand({ JobId: moderation.JobId })));
+    assert.equal(m.JobStatus, 'SUCCEEDED', m.StatusMessage);
+    assert.ok(m.ModerationModelVersion);
+    assert.ok(m.ModerationLabels!.length > 0 && m.ModerationLabels!.every((x) => x.Timestamp! >= 0 && x.ModerationLabel!.Name && x.ModerationLabel!.Confidence! >= 0), 'MinConfidence 0 lists labels');
+    const segs = (await rk.send(new GetContentModerationCommand({ JobId: moderation.JobId, AggregateBy: 'SEGMENTS' }))).ModerationLabels!;
+    assert.ok(segs.every((x) => x.EndTimestampMillis! > x.StartTimestampMillis! && x.EndTimestampMillis! <= 5000));
+
+    const x = await settle(() => rk.send(new GetTextDetectionCommand({ JobId: text.JobId })));
+    assert.equal(x.JobStatus, 'SUCCEEDED', x.StatusMessage);
+    assert.ok(x.TextModelVersion);
+    assert.ok(x.TextDetections!.every((d) => d.Timestamp! % 1000 === 0 || d.Timestamp! > 0), 'sampled once a second');
+
+    const c = await settle(() => rk.send(new GetCelebrityRecognitionCommand({ JobId: celebrities.JobId })));
+    assert.equal(c.JobStatus, 'SUCCEEDED', c.StatusMessage);
+    const found = c.Celebrities!.filter((r) => r.Celebrity!.Name === 'Sample One');
+    assert.ok(found.length >= 2, `found while the first photo shows (${found.length})`);
+    assert.ok(found.every((r) => r.Timestamp! >= 1000 && r.Timestamp! < 3000 && r.Celebrity!.Urls![0] === 'example.com/sample-one' && r.Celebrity!.BoundingBox!.Width! > 0));
   });
 
   it('refuses what Rekognition refuses, and fails a job on a file that is not a video', async () => {

@@ -21,6 +21,7 @@ import { flagNumber, flagString, type Parsed } from './args.js';
 import { renderTable } from './table.js';
 import { imageArgument, withServices, type Built, type Call } from './image-command.js';
 import { progress } from './progress.js';
+import { putObject as putBucketObject } from '../services/bucket-objects.js';
 
 /** The bucket the CLI uploads training images and manifests into. */
 export const CLI_BUCKET = 'argus-custom-labels';
@@ -86,10 +87,10 @@ async function train(p: Parsed): Promise<void> {
   });
 }
 
-async function putObject(b: Built, key: string, bytes: Buffer): Promise<void> {
-  const stored = await b.blobs.put(bytes);
-  const replaced = b.metadata.buckets.putObject({ bucket: CLI_BUCKET, key, size: stored.size, etag: `"${stored.md5Hex}"`, contentType: key.endsWith('.png') ? 'image/png' : key.endsWith('.manifest') ? 'application/json' : 'image/jpeg', userMetadata: {}, lastModified: new Date(), blobId: stored.blobId });
-  if (replaced && replaced.blobId !== stored.blobId) await b.blobs.delete(replaced.blobId);
+/** An object in the CLI's bucket (the shared writer, with a content type from the name). */
+function putObject(b: Built, key: string, bytes: Buffer): Promise<void> {
+  const contentType = key.endsWith('.png') ? 'image/png' : key.endsWith('.manifest') ? 'application/json' : 'image/jpeg';
+  return putBucketObject(b.metadata.buckets, b.blobs, CLI_BUCKET, key, bytes, contentType);
 }
 
 async function detect(p: Parsed): Promise<void> {
