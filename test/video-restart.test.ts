@@ -6,6 +6,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,9 +26,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function serve(dataDir: string, port: number): Promise<ChildProcess> {
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:video-done';
+
+async function serve(dataDir: string, port: number, hook: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MAIN, 'serve'], {
-    env: { PATH: process.env.PATH, ARGUS_DATA_DIR: dataDir, ARGUS_PORT: String(port), ARGUS_WORKERS: '1', ARGUS_WARM_UP: '0', ARGUS_ACCESS_KEY_ID: TEST_KEY.accessKeyId, ARGUS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey },
+    env: { PATH: process.env.PATH, ARGUS_DATA_DIR: dataDir, ARGUS_PORT: String(port), ARGUS_WORKERS: '1', ARGUS_WARM_UP: '0', ARGUS_ACCESS_KEY_ID: TEST_KEY.accessKeyId, ARGUS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey, ARGUS_SNS_WEBHOOKS: `${TOPIC}=${hook}` },
     stdio: 'ignore',
   });
   for (let i = 0; i < 200; i++) {
@@ -46,27 +49,40 @@ describe('video jobs across a killed server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('marks the interrupted job FAILED on restart, and a new job succeeds', async () => {
+  it('marks the interrupted job FAILED on restart and tells its topic; a new job succeeds', async () => {
+    const messages: { Status: string; JobId: string }[] = [];
+    const hookServer = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        messages.push(JSON.parse((JSON.parse(body) as { Message: string }).Message));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(hookServer.address() as { port: number }).port}/`;
     const port = await freePort();
     const config = { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: TEST_KEY, maxAttempts: 1 };
     const rk = new RekognitionClient(config);
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     const data = join(dir, 'data');
-    let child = await serve(data, port);
+    let child = await serve(data, port, hook);
     children.push(child);
     await s3.send(new CreateBucketCommand({ Bucket: 'videos' }));
     await s3.send(new PutObjectCommand({ Bucket: 'videos', Key: 'clip.mp4', Body: readFileSync(makeVideo(join(dir, 'clip.mp4'))) }));
     const Video = { S3Object: { Bucket: 'videos', Name: 'clip.mp4' } };
-    const { JobId } = await rk.send(new StartPersonTrackingCommand({ Video }));
+    const { JobId } = await rk.send(new StartPersonTrackingCommand({ Video, NotificationChannel: { SNSTopicArn: TOPIC, RoleArn: 'arn:aws:iam::123456789012:role/r' } }));
     assert.equal((await rk.send(new GetPersonTrackingCommand({ JobId }))).JobStatus, 'IN_PROGRESS');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
-    child = await serve(data, port);
+    child = await serve(data, port, hook);
     children.push(child);
     const r = await rk.send(new GetPersonTrackingCommand({ JobId }));
     assert.equal(r.JobStatus, 'FAILED');
     assert.match(r.StatusMessage!, /restarted while the job was running/);
+    for (let i = 0; i < 50 && !messages.length; i++) await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(messages.map((m) => [m.JobId, m.Status]), [[JobId, 'FAILED']], 'the topic hears of the interrupted job');
 
     const again = await rk.send(new StartPersonTrackingCommand({ Video }));
     let done = await rk.send(new GetPersonTrackingCommand({ JobId: again.JobId }));
@@ -78,5 +94,6 @@ describe('video jobs across a killed server', () => {
     assert.ok(done.Persons!.length > 0);
     rk.destroy();
     s3.destroy();
+    hookServer.close();
   });
 });

@@ -36,13 +36,17 @@ export class JobRunner {
   private readonly queued = new Map<string, { id: string; handler: JobHandler }[]>();
   private readonly active = new Map<string, number>();
   private readonly settled = new Map<string, Promise<void>>();
+  /** Jobs a restart interrupted, marked FAILED when this runner was built (so their owners can tell someone). */
+  readonly interrupted: readonly JobRecord[];
 
   constructor(
     private readonly store: JobRepository,
     private readonly concurrency: Readonly<Record<string, number>> = {},
   ) {
     const now = new Date();
-    for (const j of store.inProgress()) store.update(j.id, { status: 'FAILED', message: 'Interrupted: Argus restarted while the job was running. Start it again.', updatedAt: now });
+    const message = 'Interrupted: Argus restarted while the job was running. Start it again.';
+    this.interrupted = store.inProgress().map((j) => ({ ...j, status: 'FAILED' as const, message, updatedAt: now }));
+    for (const j of this.interrupted) store.update(j.id, { status: 'FAILED', message, updatedAt: now });
   }
 
   /** Records the job and starts it (or queues it behind others of its kind); returns its id at once. */

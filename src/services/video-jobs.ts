@@ -64,7 +64,12 @@ interface Deps {
 }
 
 export class VideoJobsService {
-  constructor(private readonly d: Deps) {}
+  constructor(private readonly d: Deps) {
+    // Jobs a restart killed still owe their topic a completion notice.
+    for (const j of d.jobs.interrupted) {
+      if (j.kind.startsWith('video:')) this.notify(j.id, j.input as VideoJobInput, 'FAILED');
+    }
+  }
 
   /** Records the job and returns its id; the same ClientRequestToken for the same API gives the same job. */
   start(api: string, req: StartVideoJob, analyser: (meta: VideoMetadata) => VideoAnalyser): string {
@@ -103,9 +108,13 @@ export class VideoJobsService {
       console.error(`argus: video job ${job.id} failed:`, err);
       throw new Error(job.signal.aborted ? 'Cancelled.' : 'Argus could not analyse the video (an internal error; the server log has the details).');
     } finally {
-      const url = input.snsTopicArn && this.d.webhooks[input.snsTopicArn];
-      if (url) void notifyCompletion(url, input.snsTopicArn!, { JobId: job.id, Status: outcome, API: input.api, ...(input.jobTag ? { JobTag: input.jobTag } : {}), Timestamp: Date.now(), Video: { S3ObjectName: input.video.name, S3Bucket: input.video.bucket } });
+      this.notify(job.id, input, outcome);
     }
+  }
+
+  private notify(jobId: string, input: VideoJobInput, status: CompletionMessage['Status']): void {
+    const url = input.snsTopicArn && this.d.webhooks[input.snsTopicArn];
+    if (url) void notifyCompletion(url, input.snsTopicArn!, { JobId: jobId, Status: status, API: input.api, ...(input.jobTag ? { JobTag: input.jobTag } : {}), Timestamp: Date.now(), Video: { S3ObjectName: input.video.name, S3Bucket: input.video.bucket } });
   }
 
   private async analyse(path: string, meta: VideoMetadata, a: VideoAnalyser, job: RunningJob): Promise<void> {
