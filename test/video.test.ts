@@ -174,6 +174,11 @@ describe('stored video jobs', () => {
       indexOf.set(id, (indexOf.get(id) ?? new Set()).add(p.Person!.Index!));
     }
     for (const [id, indices] of indexOf) assert.equal(indices.size, 1, `face ${id} has indices ${[...indices]}`);
+    // Person.BoundingBox is the body the face belongs to, Person.Face.BoundingBox the face.
+    for (const p of persons) {
+      const [body, face] = [p.Person!.BoundingBox!, p.Person!.Face!.BoundingBox!];
+      assert.ok(body.Height! > 2 * face.Height! && body.Left! <= face.Left! && body.Top! <= face.Top!, JSON.stringify({ body, face }));
+    }
     const e = await errorOf(rk.send(new StartFaceSearchCommand({ Video: VIDEO, CollectionId: 'no-such-collection' })));
     assert.equal(e.name, 'ResourceNotFoundException');
   });

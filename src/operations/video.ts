@@ -214,7 +214,7 @@ const getCelebrityRecognition = get<analysers.CelebritiesResult>('StartCelebrity
 const getFaceSearch = get<analysers.FaceSearchResult>('StartFaceSearch', 'Persons', (r, input) =>
   byNameOrTime(r.items, input.SortBy === 'INDEX' ? 'NAME' : 'TIMESTAMP', (x) => x.index).map((x) => ({
     Timestamp: x.t,
-    Person: { Index: x.index, BoundingBox: boundingBox(x.face.box), Face: comparedFace(x.face) },
+    Person: { Index: x.index, BoundingBox: boundingBox(x.person), Face: comparedFace(x.face) },
     FaceMatches: x.matches.map((m) => ({ Similarity: m.similarity, Face: faceShape(m.face) })),
   })),
 );

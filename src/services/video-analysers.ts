@@ -70,7 +70,8 @@ export interface CelebritiesResult {
   items: (Timed & { celebrity: Pick<CelebrityRecord, 'id' | 'name' | 'urls' | 'knownGender'>; confidence: number; face: StoredFaceDetail })[];
 }
 export interface FaceSearchResult {
-  items: (Timed & { index: number; face: StoredFaceDetail; matches: { similarity: number; face: StoredFace }[] })[];
+  /** `person`: the body box the face belongs to (the face's own box when no body was found). */
+  items: (Timed & { index: number; person: Box; face: StoredFaceDetail; matches: { similarity: number; face: StoredFace }[] })[];
 }
 
 /** Frames every `everyMs` at `maxSide`, each through `analyse`, results kept in order. */
@@ -141,15 +142,17 @@ export function celebritiesAnalyser(s: Services): VideoAnalyser {
  * the video (the person tracker over face boxes, re-identified by the face embedding), so a
  * person keeps one Index while in view.
  */
-export function faceSearchAnalyser(s: Services, meta: VideoMetadata, o: { collectionId: string; threshold: number }): VideoAnalyser<{ face: AnalyzedFace; matches: FaceMatch[] }[]> {
+export function faceSearchAnalyser(s: Services, meta: VideoMetadata, o: { collectionId: string; threshold: number }): VideoAnalyser<{ face: AnalyzedFace; person: Box; matches: FaceMatch[] }[]> {
   // A face lost and found again is the same person only if the faces match as surely as a search at 90 would.
   const tracker = new PersonTracker({ frameAspect: meta.frameWidth / meta.frameHeight, minHits: 1, smoothBoxes: false, newTrackScore: 0.5, highScore: 0.5, reidSimilarity: s.faces.cosineForSimilarity(90) });
   const items: FaceSearchResult['items'] = [];
   return {
     sampling: { maxSide: 1920, everyMs: 500 },
     analyse: async (frame) => {
-      const faces = await s.faces.analyze(frameImage(frame), { attributes: 'DEFAULT', embeddings: true });
-      return faces.map((face) => ({ face, matches: s.collections.searchFacesByEmbedding(o.collectionId, face.embedding!, { threshold: o.threshold }) }));
+      const img = frameImage(frame);
+      const [faces, objects] = await Promise.all([s.faces.analyze(img, { attributes: 'DEFAULT', embeddings: true }), s.labels.objectInstances(img)]);
+      const bodies = objects.filter((b) => b.name === 'Person' && b.confidence >= PERSON_MIN_CONFIDENCE).map((b) => b.box);
+      return faces.map((face) => ({ face, person: bodyOf(face.box, bodies), matches: s.collections.searchFacesByEmbedding(o.collectionId, face.embedding!, { threshold: o.threshold }) }));
     },
     collect: (frame, found) => {
       const t = Math.round(frame.timestampMs);
@@ -159,11 +162,22 @@ export function faceSearchAnalyser(s: Services, meta: VideoMetadata, o: { collec
           const overlap = iou(tb.box, f.face.box);
           return overlap > (best?.overlap ?? 0.5) ? { index: tb.index, overlap } : best;
         }, undefined);
-        if (f.matches.length && person) items.push({ t, index: person.index, face: withoutEmbedding(f.face), matches: f.matches });
+        if (f.matches.length && person) items.push({ t, index: person.index, person: f.person, face: withoutEmbedding(f.face), matches: f.matches });
       }
     },
     finish: (): FaceSearchResult => ({ items }),
   };
+}
+
+/** Person boxes this sure are bodies a face can belong to. */
+const PERSON_MIN_CONFIDENCE = 50;
+
+/** The smallest body box holding the face (its centre inside, the face in the top half of the body); else the face's box. */
+function bodyOf(face: Box, bodies: readonly Box[]): Box {
+  const cx = face.left + face.width / 2;
+  const cy = face.top + face.height / 2;
+  const holding = bodies.filter((b) => cx > b.left && cx < b.left + b.width && cy > b.top && cy < b.top + b.height / 2 && face.width < b.width);
+  return holding.sort((a, b) => a.width * a.height - b.width * b.height)[0] ?? face;
 }
 
 export interface SegmentsResult {
