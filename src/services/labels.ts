@@ -32,6 +32,8 @@ export interface DetectLabelsOptions {
   imageProperties: boolean;
   maxDominantColors: number;
   filters: { labelInclusion?: string[]; labelExclusion?: string[]; categoryInclusion?: string[]; categoryExclusion?: string[] };
+  /** The drawn-or-photographed classifier's answer when the caller already has it (video: once a second, not per frame). */
+  artScores?: Promise<ClassScores>;
 }
 
 export interface DetectLabelsResult {
@@ -92,18 +94,18 @@ export class LabelsService {
    * worker beside the detector: 76 ms of one core with InceptionV3 (the default), 9 ms with
    * MobileNetV2 (bench/moderation-eval.ts).
    */
-  private async artEvidence(img: DecodedImage, filters: DetectLabelsOptions['filters']): Promise<FoundLabel[]> {
+  private async artEvidence(img: DecodedImage, filters: DetectLabelsOptions['filters'], known?: Promise<ClassScores>): Promise<FoundLabel[]> {
     if (!this.art) return [];
     const possible = applyGeneralLabelsFilter(expandLabels(ART_EVIDENCE_LABELS.map((name) => ({ name, confidence: 100 }))), filters);
     if (!possible.length) return [];
-    return artLabels(await this.art.classify(img), ART_MIN_PROBABILITY);
+    return artLabels(await (known ?? this.art.classify(img)), ART_MIN_PROBABILITY);
   }
 
   async detectLabels(img: DecodedImage, o: DetectLabelsOptions): Promise<DetectLabelsResult> {
     const [detections, text, art] = await Promise.all([
       this.detectObjects(img),
       o.generalLabels ? this.textEvidence(img, o.filters) : [],
-      o.generalLabels ? this.artEvidence(img, o.filters) : [],
+      o.generalLabels ? this.artEvidence(img, o.filters, o.artScores) : [],
     ]);
     const found = this.instances(detections)
       .filter((f) => f.confidence >= o.minConfidence)

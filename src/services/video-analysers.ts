@@ -11,7 +11,7 @@ import type { DecodedImage } from '../media/image.js';
 import type { VideoFrame, VideoMetadata } from '../media/video.js';
 import type { AnalyzedFace } from '../vision/faces/face.js';
 import type { ExpandedLabel } from '../vision/taxonomy.js';
-import type { ContentTypeResult, ModerationLabelResult } from '../vision/moderation.js';
+import type { ClassScores, ContentTypeResult, ModerationLabelResult } from '../vision/moderation.js';
 import type { LineReading } from '../vision/text/words.js';
 import type { TextSelection } from '../vision/text/filters.js';
 import type { CelebrityRecord, StoredFace } from '../stores/metadata.js';
@@ -75,21 +75,34 @@ export interface FaceSearchResult {
 }
 
 /** Frames every `everyMs` at `maxSide`, each through `analyse`, results kept in order. */
-function perFrame<R, I>(sampling: VideoAnalyser['sampling'], analyse: (img: DecodedImage) => Promise<R>, items: (t: number, r: R) => I[], finish: (items: I[]) => unknown): VideoAnalyser<R> {
+function perFrame<R, I>(sampling: VideoAnalyser['sampling'], analyse: (img: DecodedImage, t: number) => Promise<R>, items: (t: number, r: R) => I[], finish: (items: I[]) => unknown): VideoAnalyser<R> {
   const all: I[] = [];
   return {
     sampling,
-    analyse: (frame) => analyse(frameImage(frame)),
+    analyse: (frame) => analyse(frameImage(frame), frame.timestampMs),
     collect: (frame, r) => all.push(...items(Math.round(frame.timestampMs), r)),
     finish: () => finish(all),
   };
 }
 
+/**
+ * DetectLabels on each frame. Whether the footage is drawn (Drawing, Illustration) is judged once
+ * a second rather than per frame: it is a property of the footage, and that classifier is the
+ * costliest of the three models DetectLabels runs (bench/video-eval.ts).
+ */
 export function labelsAnalyser(s: Services, o: { minConfidence: number; filters: Parameters<Services['labels']['detectLabels']>[1]['filters'] }): VideoAnalyser {
   const everyMs = 500;
+  const artEveryMs = 1000;
+  const art = new Map<number, Promise<ClassScores>>();
+  const artScores = (t: number, img: DecodedImage) => {
+    const second = Math.floor(t / artEveryMs);
+    if (!art.has(second)) art.set(second, s.moderation.classify(img));
+    art.delete(second - 2); // frames are analysed nearly in order: older seconds are done with
+    return art.get(second)!;
+  };
   return perFrame(
     { maxSide: 1280, everyMs },
-    (img) => s.labels.detectLabels(img, { minConfidence: o.minConfidence, generalLabels: true, imageProperties: false, maxDominantColors: 0, filters: o.filters }),
+    (img, t) => s.labels.detectLabels(img, { minConfidence: o.minConfidence, generalLabels: true, imageProperties: false, maxDominantColors: 0, filters: o.filters, artScores: artScores(t, img) }),
     (t, r) => (r.labels ?? []).map((label) => ({ t, label })),
     (items): LabelsResult => ({ everyMs, modelVersion: s.labels.modelVersion, items }),
   );
