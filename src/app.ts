@@ -21,6 +21,7 @@ import { JobRunner } from './services/jobs.js';
 import { ProjectVersionsService } from './services/custom-labels-versions.js';
 import { VideoJobsService } from './services/video-jobs.js';
 import { MediaAnalysisService } from './services/media-analysis.js';
+import { TagsService } from './services/tags.js';
 import { CustomLabelsTrainingService } from './services/custom-labels-training.js';
 import { CollectionsService } from './services/collections.js';
 import { CustomLabelsProjectsService } from './services/custom-labels-projects.js';
@@ -77,6 +78,11 @@ export function buildServices(config: Config) {
       objectExists: (bucket, key) => metadata.buckets.getObject(bucket, key) !== undefined,
       versionCount: (project) => metadata.projectVersions.list(project.key).length,
       ...(config.region ? { region: config.region } : {}),
+    }),
+    tags: new TagsService(metadata.tags, (arn) => {
+      const collection = /:collection\/(.+)$/.exec(arn);
+      if (collection) return metadata.faces.getCollection(collection[1]!)?.arn === arn;
+      return metadata.customLabels.getProjectByArn(arn) !== undefined || metadata.projectVersions.getByArn(arn) !== undefined;
     }),
     mediaAnalysis: new MediaAnalysisService({ buckets: metadata.buckets, blobs, images, moderation, jobs }),
     video: new VideoJobsService({ buckets: metadata.buckets, blobs, jobs, webhooks: config.snsWebhooks, inFlight: config.workers }),

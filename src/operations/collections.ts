@@ -43,7 +43,9 @@ export function faceShape(f: StoredFace, full = true): Face {
 const faceMatch = (m: FaceMatch) => ({ Similarity: m.similarity, Face: faceShape(m.face) });
 
 const createCollection: Handler = async (input: CreateCollectionRequest, services): Promise<CreateCollectionResponse> => {
+  services.tags.check(input.Tags);
   const c = services.collections.createCollection(input.CollectionId!);
+  services.tags.created(c.arn, input.Tags);
   return { StatusCode: 200, CollectionArn: c.arn, FaceModelVersion: c.faceModelVersion };
 };
 

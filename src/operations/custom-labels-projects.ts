@@ -64,7 +64,9 @@ const projectDescription = (p: ProjectRecord, datasets: DatasetRecord[]): Projec
 });
 
 const createProject: Handler = async (input: CreateProjectRequest, services): Promise<CreateProjectResponse> => {
+  services.tags.check(input.Tags);
   const p = service(services).createProject(input.ProjectName!, (input.Feature ?? 'CUSTOM_LABELS') as ProjectFeature, input.AutoUpdate);
+  services.tags.created(p.arn, input.Tags);
   return { ProjectArn: p.arn };
 };
 

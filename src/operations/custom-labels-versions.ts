@@ -59,6 +59,7 @@ function description(v: ProjectVersionRecord, service: ProjectVersionsService): 
 }
 
 const createProjectVersion: Handler = async (input: CreateProjectVersionRequest, services): Promise<CreateProjectVersionResponse> => {
+  services.tags.check(input.Tags);
   const v = services.customLabelsVersions.create({
     projectArn: input.ProjectArn!,
     versionName: input.VersionName!,
@@ -66,12 +67,14 @@ const createProjectVersion: Handler = async (input: CreateProjectVersionRequest,
     ...optional('trainingManifests', manifests(input.TrainingData?.Assets, 'TrainingData')),
     ...optional('testingManifests', manifests(input.TestingData?.Assets, 'TestingData')),
   });
+  services.tags.created(v.arn, input.Tags);
   return { ProjectVersionArn: v.arn };
 };
 
 const optional = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
 
 const copyProjectVersion: Handler = async (input: CopyProjectVersionRequest, services): Promise<CopyProjectVersionResponse> => {
+  services.tags.check(input.Tags);
   const v = services.customLabelsVersions.copy({
     sourceProjectArn: input.SourceProjectArn!,
     sourceVersionArn: input.SourceProjectVersionArn!,
@@ -79,6 +82,7 @@ const copyProjectVersion: Handler = async (input: CopyProjectVersionRequest, ser
     versionName: input.VersionName!,
     outputConfig: { bucket: input.OutputConfig!.S3Bucket!, keyPrefix: input.OutputConfig!.S3KeyPrefix ?? '' },
   });
+  services.tags.created(v.arn, input.Tags);
   return { ProjectVersionArn: v.arn };
 };
 

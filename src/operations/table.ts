@@ -16,8 +16,9 @@ import { customLabelsProjectsHandlers } from './custom-labels-projects.js';
 import { customLabelsVersionsHandlers } from './custom-labels-versions.js';
 import { videoHandlers } from './video.js';
 import { mediaAnalysisHandlers } from './media-analysis.js';
+import { tagsHandlers } from './tags.js';
 
-const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers, customLabelsProjectsHandlers, customLabelsVersionsHandlers, videoHandlers, mediaAnalysisHandlers];
+const GROUPS: readonly Readonly<Record<string, Handler>>[] = [labelsHandlers, textHandlers, moderationHandlers, facesHandlers, collectionsHandlers, usersHandlers, celebritiesHandlers, customLabelsProjectsHandlers, customLabelsVersionsHandlers, videoHandlers, mediaAnalysisHandlers, tagsHandlers];
 
 function build(): ReadonlyMap<string, Operation> {
   const handlers = new Map<string, Handler>();

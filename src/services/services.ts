@@ -11,6 +11,7 @@ import type { CustomLabelsProjectsService } from './custom-labels-projects.js';
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 import type { VideoJobsService } from './video-jobs.js';
 import type { MediaAnalysisService } from './media-analysis.js';
+import type { TagsService } from './tags.js';
 
 export interface Services {
   images: ImageSource;
@@ -28,4 +29,6 @@ export interface Services {
   video: VideoJobsService;
   /** Bulk image analysis (StartMediaAnalysisJob). */
   mediaAnalysis: MediaAnalysisService;
+  /** Tags of collections, projects and project versions. */
+  tags: TagsService;
 }

@@ -398,6 +398,16 @@ export interface JobRepository {
   list(kind: string, offset: number, limit: number): JobRecord[];
 }
 
+/** Tags of a resource, by its ARN. */
+export interface TagRepository {
+  get(arn: string): Record<string, string>;
+  /** Adds or overwrites these tags. */
+  put(arn: string, tags: Readonly<Record<string, string>>): void;
+  remove(arn: string, keys: readonly string[]): void;
+  /** Drops every tag of the ARN (a resource created again under an old ARN starts untagged). */
+  clear(arn: string): void;
+}
+
 export interface MetadataStore {
   readonly buckets: BucketRepository;
   readonly faces: FaceRepository;
@@ -405,6 +415,7 @@ export interface MetadataStore {
   readonly jobs: JobRepository;
   readonly projectVersions: ProjectVersionRepository;
   readonly customLabels: CustomLabelsRepository;
+  readonly tags: TagRepository;
   /** Schema version after migrations. */
   readonly schemaVersion: number;
   close(): void;

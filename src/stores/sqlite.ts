@@ -7,6 +7,7 @@ import { SqliteCelebrityRepository } from './sqlite-celebrities.js';
 import { SqliteCustomLabelsRepository } from './sqlite-custom-labels.js';
 import { SqliteJobRepository } from './sqlite-jobs.js';
 import { SqliteProjectVersionRepository } from './sqlite-project-versions.js';
+import { SqliteTagRepository } from './sqlite-tags.js';
 
 /** Append-only: each entry moves the schema one version up. Never edit a released migration. */
 const MIGRATIONS: readonly string[] = [
@@ -176,6 +177,13 @@ const MIGRATIONS: readonly string[] = [
      min_inference_units INTEGER,
      UNIQUE (project_key, version_name)
    );`,
+  // tags of collections, projects and project versions, by ARN.
+  `CREATE TABLE tags (
+     arn TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (arn, key)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): number {
@@ -199,6 +207,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly customLabels: SqliteCustomLabelsRepository;
   readonly jobs: SqliteJobRepository;
   readonly projectVersions: SqliteProjectVersionRepository;
+  readonly tags: SqliteTagRepository;
   readonly schemaVersion: number;
   private readonly db: Database.Database;
 
@@ -215,6 +224,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.jobs = new SqliteJobRepository(this.db);
     this.projectVersions = new SqliteProjectVersionRepository(this.db);
     this.customLabels = new SqliteCustomLabelsRepository(this.db);
+    this.tags = new SqliteTagRepository(this.db);
   }
 
   close(): void {
