@@ -67,6 +67,10 @@ describe('video frame source', () => {
         const raw = join(dir, 'raw.h264');
         spawnSync(bin!, ['-v', 'error', '-y', '-i', clip, '-c', 'copy', '-f', 'h264', raw]);
         await assert.rejects(probeVideo(raw), (e: Error) => e instanceof VideoError && /raw h264 stream without a container/.test(e.message));
+        // An HLS playlist named .mp4 would make ffmpeg read the files it lists: refused.
+        const playlist = join(dir, 'playlist.mp4');
+        writeFileSync(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${clip}\n#EXT-X-ENDLIST\n`);
+        await assert.rejects(probeVideo(playlist), (e: Error) => e instanceof VideoError && /not a video/.test(e.message));
       });
 
       it('counter.mp4: frame-exact timestamps (10 fps, 30 frames)', { skip: !hasEvalData && NO_EVAL_DATA }, async () => {

@@ -13,6 +13,10 @@
  * video track that begins after the audio keeps its offset, as a player shows it). The pipe applies back-pressure: ffmpeg waits while
  * the analysers work, so memory stays at a few frames whatever the length of the video.
  *
+ * Only plain files and container demuxers are allowed (`-protocol_whitelist file`,
+ * `-format_whitelist`): a "video" that is really an HLS playlist or a concat list would otherwise
+ * make ffmpeg open other files or URLs named inside it.
+ *
  * Checks (each fails the job with a clear message, never a crash): no readable video stream,
  * a raw elementary stream without a container (.h264, .h265: no timestamps), more than
  * Rekognition's 6 hours or 10 GB.
@@ -71,6 +75,9 @@ export function ffmpeg(): string {
   throw new VideoError('No ffmpeg found: install ffmpeg (apt-get install ffmpeg) or set ARGUS_FFMPEG.');
 }
 
+/** The demuxers ffmpeg may use: containers, and the raw streams it must recognise to refuse them by name. */
+const INPUT_GUARD = ['-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,mpeg,ogg,h264,hevc,m4v,mpegvideo'];
+
 /** Elementary-stream demuxers: no container, hence no reliable timestamps. */
 const RAW_STREAMS = new Set(['h264', 'hevc', 'h265', 'm4v', 'mpegvideo', 'rawvideo', 'mjpeg', 'vc1', 'av1', 'ivf', 'yuv4mpegpipe']);
 const FORMAT_NAMES: Readonly<Record<string, string>> = { mov: 'QuickTime / MOV', matroska: 'Matroska / WebM', avi: 'AVI (Audio Video Interleaved)', mpegts: 'MPEG-TS (MPEG-2 Transport Stream)', flv: 'FLV (Flash Video)', mpeg: 'MPEG-PS (MPEG-2 Program Stream)' };
@@ -120,7 +127,7 @@ export async function probeVideo(path: string): Promise<VideoMetadata> {
   if (!existsSync(path)) throw new VideoError('The video file does not exist.');
   if (statSync(path).size > VIDEO_LIMITS.maxBytes) throw new VideoError('The video is larger than 10 GB.');
   const text = await new Promise<string>((resolve, reject) => {
-    const p = spawn(ffmpeg(), ['-hide_banner', '-nostdin', '-i', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(ffmpeg(), ['-hide_banner', '-nostdin', ...INPUT_GUARD, '-i', path], { stdio: ['ignore', 'ignore', 'pipe'] });
     let out = '';
     p.stderr.setEncoding('utf8').on('data', (d: string) => (out.length < 1 << 20 ? (out += d) : undefined));
     p.on('error', reject);
@@ -158,7 +165,7 @@ export async function* readFrames(path: string, meta: VideoMetadata, o: ReadFram
   const every = o.everyMs ? o.everyMs / 1000 : 0;
   const sample = every ? `,select='isnan(prev_selected_t)+gte(floor(t/${every})-floor(prev_selected_t/${every})\\,1)',showinfo` : '';
   const filter = `showinfo${sample},scale=${width}:${height}:flags=area,format=rgb24`;
-  const p = spawn(ffmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'info', '-i', path, '-an', '-sn', '-dn', '-vf', filter, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(ffmpeg(), ['-hide_banner', '-nostdin', '-loglevel', 'info', ...INPUT_GUARD, '-i', path, '-an', '-sn', '-dn', '-vf', filter, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const abort = () => p.kill('SIGKILL');
   o.signal?.addEventListener('abort', abort, { once: true });
 
