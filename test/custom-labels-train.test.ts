@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { EVAL_DATA, hasEvalData, NO_EVAL_DATA } from './helpers/eval-data.js';
+import { mkdtempSync } from 'node:fs';
+import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { CHANNELS, GRID, STRIDE, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
+import { BACKGROUND, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
+import { iou } from '../src/vision/boxes.js';
+import { rng } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { predict, trainModel, TrainingError, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
@@ -58,6 +63,60 @@ describe('Custom Labels detection head (synthetic)', () => {
     assert.ok(a!.score > b!.score);
     assert.ok(Math.abs(a!.box.left - (40 * STRIDE - 40) / 512) < 1e-6 && Math.abs(a!.box.width - 80 / 512) < 1e-6, JSON.stringify(a));
     assert.ok(Math.abs(b!.box.top - (20 * STRIDE - 16) / 512) < 1e-6);
+    // with a pixel classifier, each box carries label probabilities read at its peak (flip-averaged)
+    const pixel = { labels: ['x', 'y'], mode: 'softmax' as const, mean: new Array(CHANNELS).fill(0), std: new Array(CHANNELS).fill(1), weights: [1, ...new Array(2 * CHANNELS - 1).fill(0)], bias: [0, 0], l2: 0 };
+    const withPixel = decodeDetections({ ...det, pixel }, maps, lb, { minScore: 0.1, flipped: maps });
+    assert.ok(withPixel.length > 0);
+    for (const d of withPixel) {
+      assert.equal(d.pixelProbs!.length, 2);
+      assert.ok(Math.abs(d.pixelProbs![0]! + d.pixelProbs![1]! - 1) < 1e-9);
+    }
+    assert.ok(decodeDetections({ ...det, pixel }, maps, lb, { minScore: 0.1 })[0]!.pixelProbs![0]! > 0.9, 'feature 0 = 4 at the strongest peak favours x');
+  });
+});
+
+describe('Custom Labels crop classifier (synthetic)', () => {
+  it('jittered boxes stay in the image and near the box; background boxes avoid every object', () => {
+    const rand = rng(5);
+    const box = { left: 0.3, top: 0.2, width: 0.3, height: 0.4 };
+    for (let i = 0; i < 200; i++) {
+      const j = jitterBox(box, rand);
+      assert.ok(j.left >= 0 && j.top >= 0 && j.left + j.width <= 1 + 1e-9 && j.top + j.height <= 1 + 1e-9, JSON.stringify(j));
+      assert.ok(iou(j, box) > 0.5, `jitter too far: IoU ${iou(j, box)}`);
+    }
+    const objects = [box, { left: 0.7, top: 0.7, width: 0.2, height: 0.2 }];
+    let found = 0;
+    for (let i = 0; i < 100; i++) {
+      const b = backgroundBox(objects, rand);
+      if (!b) continue;
+      found++;
+      assert.ok(objects.every((o) => iou(o, b) < 0.3));
+      assert.ok(objects.some((o) => Math.abs(o.width - b.width) < 1e-12 && Math.abs(o.height - b.height) < 1e-12), 'sized like an object');
+    }
+    assert.ok(found > 90, `background found ${found}/100`);
+    assert.equal(backgroundBox([{ left: 0, top: 0, width: 1, height: 1 }], rand), undefined, 'no room besides an image-filling object');
+  });
+
+  it('learns labels plus background from embeddings, the sweep keeps the best validation loss, warm starts continue', () => {
+    const rand = rng(9);
+    const labels = ['a', 'b', BACKGROUND];
+    const centres = [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]];
+    const sample = (k: number) => ({ x: Float32Array.from(centres[k]!.map((c) => c + (rand() - 0.5))), y: [k] });
+    const train = Array.from({ length: 60 }, (_, i) => sample(i % 3));
+    const val = Array.from({ length: 30 }, (_, i) => sample(i % 3));
+    const c = trainCropClassifier('test-backbone', labels, train, val);
+    assert.deepEqual(c.labels, labels);
+    assert.equal(c.backbone, 'test-backbone');
+    for (const s of val) {
+      const p = classifyViews(c, [s.x, s.x]);
+      assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+      assert.equal(p.indexOf(Math.max(...p)), s.y[0]);
+    }
+    const cold = trainClassifier(labels, train, 'softmax', 1e-2, 1);
+    const warm = trainClassifier(labels, train, 'softmax', 1e-2, 1, c.classifier);
+    const p = classifyViews({ ...c, classifier: warm }, [train[0]!.x]);
+    const q = classifyViews({ ...c, classifier: cold }, [train[0]!.x]);
+    assert.ok(p[0]! > 0.9 && q[0]! < 0.5, `one step from the trained head keeps it (${p[0]}), from zero does not (${q[0]})`);
   });
 });
 
@@ -74,6 +133,66 @@ function raccoons(n: number): TrainingImage[] {
     return { path: join(root, 'images', f.replace(/\.xml$/, '.jpg')), boxes };
   });
 }
+
+/** Playing cards (VOC XML, 6 labels), the first `n` by file name. */
+function cards(n: number): TrainingImage[] {
+  const dir = join(EVAL_DATA, 'det-playing-cards', 'train');
+  return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort().slice(0, n).map((f) => {
+    const xml = readFileSync(join(dir, f), 'utf8');
+    const num = (s: string, t: string) => Number(new RegExp(`<${t}>\\s*([-\\d.]+)`).exec(s)![1]);
+    const [w, h] = [num(xml, 'width'), num(xml, 'height')];
+    const boxes = [...xml.matchAll(/<object>([\s\S]*?)<\/object>/g)].map((m) => {
+      const [x1, y1, x2, y2] = ['xmin', 'ymin', 'xmax', 'ymax'].map((t) => num(m[1]!, t)) as [number, number, number, number];
+      return { label: /<name>\s*([^<]*?)\s*<\/name>/.exec(m[1]!)![1]!, box: { left: x1 / w, top: y1 / h, width: (x2 - x1) / w, height: (y2 - y1) / h } };
+    });
+    const stem = f.replace(/\.xml$/, '');
+    const file = readdirSync(dir).find((g) => g !== f && g.startsWith(`${stem}.`))!;
+    return { path: join(dir, file), boxes };
+  });
+}
+
+describe('Custom Labels detection with several labels (playing cards)', { skip: !hasEvalData ? NO_EVAL_DATA : !hasSharedModels ? NO_SHARED_MODELS : undefined }, () => {
+  it('finds boxes class-agnostically and names them by an ImageNet crop classifier (held-out mAP well above chance)', { timeout: 180_000 }, async () => {
+    const pool = new WorkerPool({ workers: 2, intraOpThreads: 1, modelCacheDir: join(tmpdir(), 'argus-test-models'), modelsDir: SHARED_MODELS });
+    try {
+      const all = cards(60);
+      const [train, test] = [all.slice(0, 45), all.slice(45)];
+      const model = await trainModel(pool, { images: train, kind: 'detection' }, { seed: 2, maxEpochs: 6 });
+      const labels = [...new Set(train.flatMap((im) => im.boxes!.map((b) => b.label)))].sort();
+      assert.deepEqual(model.labels, labels);
+      assert.equal(model.backbone, 'centernet-features+mobilenet-v2-tf2');
+      assert.equal(model.backboneNote, undefined);
+      assert.deepEqual(model.detector!.labels, ['object'], 'class-agnostic heatmap');
+      assert.deepEqual(model.detector!.crop!.labels, [...labels, BACKGROUND]);
+      assert.deepEqual(model.detector!.pixel!.labels, labels);
+      const json = JSON.parse(JSON.stringify(model));
+      const data = [];
+      for (const im of test) {
+        const preds = await predict(pool, json, readFileSync(im.path!));
+        assert.ok(preds.every((p) => labels.includes(p.label) && p.score >= 0 && p.score <= 1 && p.box));
+        data.push({ truth: im.boxes!, predictions: preds.map((p) => ({ label: p.label, score: p.score, box: p.box! })) });
+      }
+      const ev = evaluateDetection(data, labels, model.thresholds);
+      // chance: 1 label in 6 right at random, so about 1/6 of the label-blind AP
+      assert.ok(ev.map50 > 0.35, `held-out mAP@0.5 ${ev.map50}`);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('without an ImageNet backbone: one heatmap per label, and the model says why', { timeout: 120_000 }, async () => {
+    const pool = new WorkerPool({ workers: 2, intraOpThreads: 1, modelCacheDir: join(tmpdir(), 'argus-test-models'), modelsDir: mkdtempSync(join(tmpdir(), 'argus-empty-models-')) });
+    try {
+      const model = await trainModel(pool, { images: cards(16), kind: 'detection' }, { seed: 1, maxEpochs: 2 });
+      assert.equal(model.backbone, 'centernet-features');
+      assert.match(model.backboneNote ?? '', /mobilenet-v2-tf2.*one heatmap per label/s);
+      assert.deepEqual(model.detector!.labels, model.labels);
+      assert.equal(model.detector!.crop, undefined);
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 describe('Custom Labels training on real images', { skip: !hasEvalData && NO_EVAL_DATA }, () => {
   let pool: WorkerPool;

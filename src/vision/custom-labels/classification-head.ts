@@ -22,7 +22,11 @@ export interface ClsSample {
   y: number[];
 }
 
-export function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300): ClassificationHead {
+/**
+ * Trains from zero weights, or from `init` (a head trained on the same samples, e.g. with another
+ * L2: warm starts make a sweep over L2 strengths cheap).
+ */
+export function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): ClassificationHead {
   const K = labels.length;
   const D = samples[0]!.x.length;
   const N = samples.length;
@@ -40,6 +44,12 @@ export function trainClassifier(labels: string[], samples: ClsSample[], mode: 's
     return z;
   });
   const params = new Float64Array(K * (D + 1));
+  if (init) {
+    for (let k = 0; k < K; k++) {
+      for (let d = 0; d < D; d++) params[k * (D + 1) + d] = init.weights[k * D + d]!;
+      params[k * (D + 1) + D] = init.bias[k]!;
+    }
+  }
   const adam = new Adam(params, 0.02);
   const grad = new Float64Array(params.length);
   const z = new Float64Array(K);

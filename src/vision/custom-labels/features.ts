@@ -6,8 +6,9 @@
  * `CenternetHead/mul` [128x128x128] at stride 4 and its class-agnostic `wh` (left/top/right/
  * bottom in input pixels). Only sampled pixels are kept: every pixel near an object (capped)
  * plus random negatives, each with a weight standing for the pixels it represents.
- * Classification reads a pooled embedding from a `Backbone`: an ImageNet MobileNet when the
- * catalogue has one (`mobilenet-v2`), else CenterNet's `extern1` averaged over positions.
+ * Classification (and the naming of detected boxes by crop) reads a pooled embedding from a
+ * `Backbone`: an ImageNet MobileNet when the catalogue has one, else CenterNet's `extern1`
+ * averaged over positions.
  */
 import { createHash } from 'node:crypto';
 import { decodeImage, resizeForModel, S3_LIMITS, type DecodedImage } from '../../media/image.js';
@@ -66,47 +67,15 @@ export interface CenternetMaps {
   head: Float32Array;
   /** [GRID*GRID*4] l,t,r,b in input pixels. */
   wh: Float32Array;
-  /** [16*16*480] end of the backbone (stride 32). */
-  ext?: Float32Array;
-}
-
-const EXT_GRID = 16;
-const EXT_CHANNELS = 480;
-/** Length of a region feature: mean head features + mean backbone-end features inside a box. */
-export const ROI_DIMS = CHANNELS + EXT_CHANNELS;
-
-/** Region feature of a box given in grid units (cells of STRIDE input pixels). */
-export function roiFeature(maps: CenternetMaps, x1: number, y1: number, x2: number, y2: number): Float32Array {
-  const out = new Float32Array(ROI_DIMS);
-  const span = (a: number, b: number, n: number, scale: number) => {
-    const lo = Math.max(0, Math.min(n - 1, Math.floor(a * scale)));
-    const hi = Math.max(lo + 1, Math.min(n, Math.ceil(b * scale)));
-    return [lo, hi] as const;
-  };
-  const pool = (map: Float32Array, n: number, channels: number, scale: number, at: number) => {
-    const [xa, xb] = span(x1, x2, n, scale);
-    const [ya, yb] = span(y1, y2, n, scale);
-    const count = (xb - xa) * (yb - ya);
-    for (let y = ya; y < yb; y++) {
-      for (let x = xa; x < xb; x++) {
-        const off = (y * n + x) * channels;
-        for (let c = 0; c < channels; c++) out[at + c]! += map[off + c]! / count;
-      }
-    }
-  };
-  pool(maps.head, GRID, CHANNELS, 1, 0);
-  if (maps.ext) pool(maps.ext, EXT_GRID, EXT_CHANNELS, EXT_GRID / GRID, CHANNELS);
-  return out;
 }
 
 export async function runCenternet(runtime: ModelRuntime, rgb: Uint8Array): Promise<CenternetMaps> {
-  const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [HEAD, WH, EXTERN]);
+  const out = await runtime.run(FEATURES_MODEL, { 'tower_0/images': { type: 'float32', dims: [1, INPUT, INPUT, 3], data: new Float32Array(rgb) } }, [HEAD, WH]);
   const head = out[HEAD];
   const wh = out[WH];
   if (!head || head.data.length !== GRID * GRID * CHANNELS) throw new Error(`${FEATURES_MODEL}: unexpected ${HEAD} shape ${head?.dims.join('x')}`);
   if (!wh || wh.data.length !== GRID * GRID * 4) throw new Error(`${FEATURES_MODEL}: unexpected ${WH} shape ${wh?.dims.join('x')}`);
-  const ext = out[EXTERN];
-  return { head: head.data as Float32Array, wh: wh.data as Float32Array, ...(ext && ext.data.length === EXT_GRID * EXT_GRID * EXT_CHANNELS ? { ext: ext.data as Float32Array } : {}) };
+  return { head: head.data as Float32Array, wh: wh.data as Float32Array };
 }
 
 /** An object in grid units (x1..x2, y1..y2 in cells of STRIDE input pixels) of one view. */
@@ -149,8 +118,6 @@ export interface DetectionView {
   feats: Float32Array;
   /** n x 4 CenterNet l,t,r,b (input pixels). */
   wh: Float32Array;
-  /** Region feature of each object (ROI_DIMS each), for the multi-label region classifier. */
-  roi: Float32Array[];
 }
 
 export const SAMPLE_NEAR = 512;
@@ -198,7 +165,6 @@ export function sampleView(maps: CenternetMaps, objects: GridObject[], seed: num
   const n = all.length;
   const view: DetectionView = {
     objects, index: Int32Array.from(all), weight: new Float32Array(n), feats: new Float32Array(n * CHANNELS), wh: new Float32Array(n * 4),
-    roi: objects.map((o) => roiFeature(maps, o.x1, o.y1, o.x2, o.y2)),
   };
   all.forEach((p, k) => {
     view.weight[k] = k < pickNear.length ? 1 : k < pickNear.length + nearTaken.length ? nearWeight : farWeight;
@@ -242,7 +208,8 @@ export interface CachedDetection {
   bytes: number;
 }
 export interface CachedEmbedding {
-  views: [Float32Array, Float32Array];
+  /** The image's (or box's) embedding views: as it is, then mirrored (or one of them). */
+  views: Float32Array[];
   bytes: number;
 }
 
@@ -257,7 +224,7 @@ export async function detectionFeatures(
   hash: string,
   boxes: { cls: number; box: Box }[],
 ): Promise<CachedDetection> {
-  const key = `roi1:${hash}:${JSON.stringify(boxes)}`;
+  const key = `det2:${hash}:${JSON.stringify(boxes)}`;
   const hit = detectionCache.get(key);
   if (hit) return hit;
   const lb = await letterbox(img);
@@ -268,7 +235,7 @@ export async function detectionFeatures(
     const objects = boxes.map((b) => toGrid(b.box, lb, flipped, b.cls));
     views.push(sampleView(maps, objects, seedOf(hash, flipped ? 1 : 0)));
   }
-  const bytes = views.reduce((n, v) => n + v.feats.byteLength + v.wh.byteLength + v.index.byteLength + v.weight.byteLength + v.roi.length * ROI_DIMS * 4, 0);
+  const bytes = views.reduce((n, v) => n + v.feats.byteLength + v.wh.byteLength + v.index.byteLength + v.weight.byteLength, 0);
   const entry: CachedDetection = { views: views as [DetectionView, DetectionView], bytes };
   detectionCache.set(key, entry);
   return entry;

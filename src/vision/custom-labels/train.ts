@@ -2,18 +2,25 @@
  * Custom Labels training from frozen pretrained networks (DESIGN §4): features once per image
  * and flip (both inference workers busy), a small head trained in TypeScript, per-label
  * thresholds at the best F1 on the validation split. The result is plain JSON.
+ *
+ * Detection: a heatmap head on CenterNet features finds the boxes. With several labels and an
+ * ImageNet backbone, that heatmap is class-agnostic and each box is named by a crop classifier
+ * (crop-classifier.ts) fused with a pixel classifier on CenterNet features; without an ImageNet
+ * backbone, one heatmap per label names the boxes and the model's backboneNote says so.
+ * Classification: a logistic head on pooled ImageNet (else CenterNet) embeddings.
  */
 import { readFile } from 'node:fs/promises';
-import { cropImage, type DecodedImage } from '../../media/image.js';
+import type { DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, jitterBox, trainCropClassifier, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
   centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
 } from './features.js';
-import { rng, shuffle } from './math.js';
+import { rng, seedOf, shuffle } from './math.js';
 
 export interface TrainingImage {
   bytes?: Buffer;
@@ -37,20 +44,14 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Detection: most epochs (default 40). */
   maxEpochs?: number;
-  /** Classification backbone: 'auto' (default: the ImageNet MobileNet when the catalogue has one), or a catalogue id. */
+  /**
+   * ImageNet backbone for classification and for naming boxes in detection with several labels:
+   * 'auto' (default: the ImageNet MobileNet when the catalogue has one), or a catalogue id.
+   */
   backbone?: string;
   /** Detection head: Adam learning rate and L2 (defaults in detection-head.ts). */
   headLr?: number;
   headL2?: number;
-  /** Detection with several labels: add the region classifier (see DetectionHead.roi; experimental). */
-  regionClassifier?: boolean;
-  /**
-   * Detection with several labels: class-agnostic heatmap + a classifier of box-crop embeddings
-   * (default false: with CenterNet crop embeddings it lost on playing cards, 0.45 vs 0.50 mAP@0.5).
-   */
-  cropClassifier?: boolean;
-  /** Detection with several labels: class-agnostic heatmap + a softmax over labels at the peak pixel (DetectionHead.pixel). */
-  pixelClassifier?: boolean;
   /** Detection head: epochs without validation improvement before stopping (default 6). */
   patience?: number;
 }
@@ -61,7 +62,7 @@ export interface TrainedModel {
   labels: string[];
   /** Assumed threshold per label: its best-F1 score on the validation split. */
   thresholds: Record<string, number>;
-  /** Catalogue id of the frozen network the head reads. */
+  /** Catalogue id of the frozen network(s) the heads read ('centernet-features+<id>' when boxes are named by crop). */
   backbone: string;
   /** Why the preferred backbone was not used, when it was not. */
   backboneNote?: string;
@@ -177,58 +178,98 @@ async function trainDetection(
   train: number[], val: number[], seed: number, options: TrainOptions,
 ): Promise<TrainedModel> {
   const progress = options.onProgress ?? (() => {});
+  // Several labels: a class-agnostic heatmap finds objects and an ImageNet crop classifier names them
+  // (crop-classifier.ts); without an ImageNet backbone, one heatmap per label does both.
+  // One label: the heatmap alone (re-scoring its boxes by crop did not raise raccoon mAP).
+  const namer = labels.length > 1 ? await chooseBackbone(runtime, options, loaded[0]!.img) : undefined;
+  const byCrop = namer !== undefined && namer.backbone.id !== centernetBackbone.id;
+  const note = namer?.note && `${namer.note}; boxes are named by one heatmap per label`;
+  if (note) progress(0, note);
   let done = 0;
   const views = await mapLimit(loaded, 4, async ({ img, hash }, i) => {
     check(options.signal);
     const boxes = (ds.images[i]!.boxes ?? []).map((b) => ({ cls: labels.indexOf(b.label), box: b.box }));
     const f = await detectionFeatures(runtime, img, hash, boxes);
-    progress((0.7 * ++done) / loaded.length, `features ${done}/${loaded.length}`);
+    progress(((byCrop ? 0.5 : 0.7) * ++done) / loaded.length, `features ${done}/${loaded.length}`);
     return f.views;
   });
-  const byPixel = labels.length > 1 && options.pixelClassifier === true && options.cropClassifier !== true;
-  const byCrop = labels.length > 1 && options.cropClassifier === true;
-  const agnostic = (v: DetectionView): DetectionView => (byCrop || byPixel ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
+  const agnostic = (v: DetectionView): DetectionView => (byCrop ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
   const trainViews: DetectionView[] = train.flatMap((i) => views[i]!).map(agnostic);
   const valViews: DetectionView[] = val.map((i) => views[i]![0]).map(agnostic);
-  const { head, epochs } = trainDetectionHead(byCrop || byPixel ? ['object'] : labels, trainViews, valViews, {
-    seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience, regionClassifier: options.regionClassifier,
-    onEpoch: (e, tl, vl) => progress(0.7 + (0.2 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
+  const { head, epochs } = trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
+    seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
+    onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
-  if (byPixel) head.pixel = trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
   if (byCrop) {
-    const { backbone, note } = await chooseBackbone(runtime, options, loaded[0]!.img);
-    if (note) progress(0.8, note);
-    const items = train.flatMap((i) => (ds.images[i]!.boxes ?? []).map((b) => ({ i, b })));
-    let n = 0;
-    const samples = (
-      await mapLimit(items, 2, async ({ i, b }) => {
-        check(options.signal);
-        const e = await cropEmbedding(runtime, backbone, loaded[i]!.img, loaded[i]!.hash, b.box, true);
-        progress(0.8 + (0.1 * ++n) / items.length, `box crops ${n}/${items.length}`);
-        return e.map((x) => ({ x, y: [labels.indexOf(b.label)] }));
-      })
-    ).flat();
-    head.crop = { backbone: backbone.id, labels, classifier: trainClassifier(labels, samples, 'softmax', 1e-2) };
+    head.pixel = trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
+    head.crop = await fitCropClassifier(runtime, namer.backbone, ds, loaded, labels, train, val, options);
   }
   progress(0.9, 'choosing thresholds on the validation split');
-  const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img, loaded[i]!.hash));
+  const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img));
   const ev = evaluateDetection(val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! })), labels);
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
     thresholds: Object.fromEntries(ev.labels.map((l) => [l.label, l.support > 0 && l.bestF1.f1 > 0 ? l.bestF1.threshold : 0.3])),
-    backbone: 'centernet-features', detector: head,
+    backbone: byCrop ? `${centernetBackbone.id}+${namer.backbone.id}` : centernetBackbone.id, ...(note ? { backboneNote: note } : {}), detector: head,
     training: { seed, trainingImages: train.length, validationImages: val.length, epochs, wallMs: 0, validationF1: ev.aggregate.f1 },
   };
+}
+
+/** Crop classifier samples per image: jittered copies of each box (besides the box itself), and background boxes. */
+export const CROP_JITTERS = 3;
+export const BACKGROUND_BOXES = 2;
+
+/**
+ * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
+ * are, mirrored, and jittered) and background boxes; validation boxes choose its L2.
+ */
+async function fitCropClassifier(
+  runtime: ModelRuntime, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
+  train: number[], val: number[], options: TrainOptions,
+): Promise<CropClassifier> {
+  const progress = options.onProgress ?? (() => {});
+  const boxesOf = (idx: number[], jitters: number) =>
+    idx.flatMap((i) => (ds.images[i]!.boxes ?? []).flatMap((b, j) => {
+      const rand = rng(seedOf(loaded[i]!.hash, j));
+      const y = [labels.indexOf(b.label)];
+      const copies = Array.from({ length: jitters }, () => ({ i, y, box: jitterBox(b.box, rand), views: (rand() < 0.5 ? 'plain' : 'mirrored') as BoxViews }));
+      return [{ i, y, box: b.box, views: 'both' as BoxViews }, ...copies];
+    }));
+  const background = (idx: number[]) =>
+    idx.flatMap((i) => {
+      const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
+      return Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox((ds.images[i]!.boxes ?? []).map((b) => b.box), rand)).flatMap((box) =>
+        box ? [{ i, y: [labels.length], box, views: (rand() < 0.5 ? 'plain' : 'mirrored') as BoxViews }] : []);
+    });
+  const items = [
+    ...[...boxesOf(train, CROP_JITTERS), ...background(train)].map((t) => ({ ...t, train: true })),
+    ...[...boxesOf(val, 0), ...background(val)].map((t) => ({ ...t, train: false })),
+  ];
+  let n = 0;
+  const embedded = await mapLimit(items, 2, async (t) => {
+    check(options.signal);
+    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views);
+    progress(0.6 + (0.25 * ++n) / items.length, `box crops ${n}/${items.length} (${backbone.id})`);
+    return e;
+  });
+  const trainSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
+  const valSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? [] : [{ x: average(embedded[k]!), y: t.y }]));
+  progress(0.85, 'training the crop classifier');
+  return trainCropClassifier(backbone.id, [...labels, BACKGROUND], trainSamples, valSamples);
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
 export const FLIP_TTA = true;
 
-/** Boxes classified by their crop: at most this many per image (best objectness first). */
+/**
+ * Boxes named by their crop: at most this many per image (best objectness first), above this
+ * objectness. A box's score per label is its objectness times the label's fused probability
+ * (crop classifier x pixel classifier; the background share lowers every label's score).
+ */
 export const MAX_CROPS = 8;
 const MIN_CROP_OBJECTNESS = 0.02;
 
-async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage, hash = '') {
+async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
   const lb = await letterbox(img);
   let found;
   if (!FLIP_TTA) found = decodeDetections(head, await runCenternet(runtime, lb.rgb), lb);
@@ -240,8 +281,20 @@ async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: Decod
   if (!crop) return found;
   const backbone = backboneById(crop.backbone);
   const boxes = found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
-  const probs = await Promise.all(boxes.map(async (d) => classify(crop.classifier, (await cropEmbedding(runtime, backbone, img, hash, d.box, false))[0]!)));
-  return boxes.flatMap((d, j) => probs[j]!.map((p, k) => ({ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box })));
+  const probs = await Promise.all(boxes.map(async (d) => fuse(classifyViews(crop, await boxEmbedding(runtime, backbone, img, d.box, 'both')), d.pixelProbs)));
+  return boxes.flatMap((d, j) => probs[j]!.flatMap((p, k) => (crop.labels[k] === BACKGROUND ? [] : [{ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box }])));
+}
+
+/**
+ * Fuses the crop classifier's probabilities `p` (labels, then maybe background) with the pixel
+ * classifier's `q` (labels only): the product over labels, renormalised to p's label mass.
+ */
+function fuse(p: number[], q?: number[]): number[] {
+  if (!q) return p;
+  const mass = q.reduce((a, _, k) => a + p[k]!, 0);
+  const r = q.map((v, k) => v * p[k]!);
+  const s = r.reduce((a, b) => a + b, 0);
+  return s > 0 ? [...r.map((v) => (v / s) * mass), ...p.slice(q.length)] : p;
 }
 
 function backboneById(id: string): Backbone {
@@ -250,29 +303,43 @@ function backboneById(id: string): Backbone {
   return b;
 }
 
-/** Embedding of a box's crop (10% context each side); with `both`, also of its mirror image. Cached when `hash` is given. */
-async function cropEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, both: boolean): Promise<Float32Array[]> {
-  const key = `crop:${backbone.id}:${hash}:${both}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
-  const hit = hash ? embeddingCache.get(key) : undefined;
+/** boxEmbedding, cached by image sha256 + backbone + box. */
+async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews): Promise<Float32Array[]> {
+  const key = `box:${backbone.id}:${which}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+  const hit = embeddingCache.get(key);
   if (hit) return hit.views;
-  const [w, h] = [box.width * img.width, box.height * img.height];
-  const c = cropImage(img, { left: box.left * img.width - 0.1 * w, top: box.top * img.height - 0.1 * h, width: 1.2 * w, height: 1.2 * h });
-  const views = both ? await backbone.embed(runtime, c) : [await backbone.embedOne(runtime, c)];
-  if (hash) embeddingCache.set(key, { views: views as [Float32Array, Float32Array], bytes: views.length * views[0]!.byteLength });
+  const views = await boxEmbedding(runtime, backbone, img, box, which);
+  embeddingCache.set(key, { views, bytes: views.length * views[0]!.byteLength });
   return views;
 }
 
+/**
+ * ImageNet backbones that 'auto' tries, best first: the TF2 MobileNetV2 names playing-card ranks
+ * better from box crops (ground-truth crop accuracy 0.74 vs 0.65 for the TF1 one; mAP@0.5 0.61 vs
+ * 0.56) and is at least as good on image classification (custom-labels-notes.md; face-mask test
+ * accuracy 0.98 vs 0.92 in bench/custom-labels-eval).
+ */
+export const AUTO_BACKBONES = ['mobilenet-v2-tf2', 'mobilenet-v2'];
+
+/** The ImageNet backbone to use, or CenterNet features with a note saying why. */
 async function chooseBackbone(runtime: ModelRuntime, options: TrainOptions, probe: DecodedImage): Promise<{ backbone: Backbone; note?: string }> {
   const want = options.backbone ?? 'auto';
   if (want === 'centernet-features') return { backbone: centernetBackbone };
-  const mb = mobilenetBackbone(want === 'auto' ? 'mobilenet-v2' : want);
-  if (!mb) return { backbone: centernetBackbone, note: `no '${want === 'auto' ? 'mobilenet-v2' : want}' in the model catalogue; using CenterNet backbone features (weaker for generic categories)` };
-  try {
-    await mb.embed(runtime, probe);
-    return { backbone: mb };
-  } catch (e) {
-    return { backbone: centernetBackbone, note: `${mb.id} could not run (${(e as Error).message}); using CenterNet backbone features` };
+  const why: string[] = [];
+  for (const id of want === 'auto' ? AUTO_BACKBONES : [want]) {
+    const mb = mobilenetBackbone(id);
+    if (!mb) {
+      why.push(`no '${id}' in the model catalogue`);
+      continue;
+    }
+    try {
+      await mb.embed(runtime, probe);
+      return { backbone: mb };
+    } catch (e) {
+      why.push(`${id} could not run (${(e as Error).message})`);
+    }
   }
+  return { backbone: centernetBackbone, note: `${why.join('; ')}; using CenterNet backbone features (weaker for generic categories)` };
 }
 
 async function trainClassification(
