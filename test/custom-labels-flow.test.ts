@@ -62,6 +62,8 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     const summary = JSON.parse(await (await t.s3.send(new GetObjectCommand({ Bucket: v.EvaluationResult!.Summary!.S3Object!.Bucket, Key: v.EvaluationResult!.Summary!.S3Object!.Name }))).Body!.transformToString());
     assert.deepEqual(summary.EvaluationDetails.Labels.sort(), ['disc', 'square']);
     assert.ok(summary.LabelEvaluationResults.every((l: { Metrics: { Threshold: number } }) => l.Metrics.Threshold > 0));
+    // Per-image results name each test image by its source-ref (the console lists errors first by it).
+    assert.ok(summary.ArgusMetrics.Images.length > 0 && summary.ArgusMetrics.Images.every((i: { SourceRef?: string }) => /^s3:\/\/shapes\/images\/(disc|square)\d+\.jpg$/.test(i.SourceRef ?? '')));
 
     assert.equal((await t.rekognition.send(new StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }))).Status, 'STARTING');
     while ((await describe()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 100));

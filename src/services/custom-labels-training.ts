@@ -63,6 +63,7 @@ export class CustomLabelsTrainingService {
       projectVersionArn: options.projectVersionArn,
       numberOfTrainingImages: train.images.length,
       numberOfTestingImages: test.images.length,
+      testSources: test.images.map((im) => im.sourceRef),
     });
     return { model, evaluation, summary, f1Score: evaluation.aggregate.f1, testing: testing?.images.length ? 'dataset' : 'automatic-split', trainingImages: train.images.length, testingImages: test.images.length };
   }

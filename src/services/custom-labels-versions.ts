@@ -217,7 +217,7 @@ export class ProjectVersionsService {
     const bytes = await this.d.images.readS3({ Bucket: m[1]!, Name: m[2]! });
     const size = e.detection?.imageSize;
     const boxes = (e.detection?.boxes ?? []).map((b) => ({ label: b.label, box: { left: b.left / size!.width, top: b.top / size!.height, width: b.width / size!.width, height: b.height / size!.height } }));
-    return { bytes, labels: e.labels, boxes };
+    return { bytes, sourceRef: e.sourceRef, labels: e.labels, boxes };
   }
 
   private async train(project: ProjectRecord, v: ProjectVersionRecord, input: TrainingJobInput, job: RunningJob): Promise<unknown> {

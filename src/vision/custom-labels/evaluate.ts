@@ -280,7 +280,7 @@ export function evaluateClassification(
  */
 export function rekognitionSummary(
   ev: Evaluation,
-  details: { projectVersionArn?: string; evaluationEndTimestamp?: Date; numberOfTrainingImages: number; numberOfTestingImages: number },
+  details: { projectVersionArn?: string; evaluationEndTimestamp?: Date; numberOfTrainingImages: number; numberOfTestingImages: number; testSources?: readonly (string | undefined)[] },
 ): Record<string, unknown> {
   const r = (x: number) => Math.round(x * 1e6) / 1e6;
   const agg: Record<string, unknown> = { F1Score: r(ev.aggregate.f1), Precision: r(ev.aggregate.precision), Recall: r(ev.aggregate.recall) };
@@ -316,7 +316,7 @@ export function rekognitionSummary(
         BestF1: { Threshold: r(l.bestF1.threshold), F1Score: r(l.bestF1.f1) },
         PrecisionRecallCurve: l.prCurve.map((p) => ({ Threshold: r(p.threshold), Precision: r(p.precision), Recall: r(p.recall) })),
       })),
-      Images: ev.images.map((i) => ({ Image: i.image, TruePositives: i.truePositives, FalsePositives: i.falsePositives, FalseNegatives: i.falseNegatives })),
+      Images: ev.images.map((i) => ({ Image: i.image, ...(details.testSources?.[i.image] ? { SourceRef: details.testSources[i.image] } : {}), TruePositives: i.truePositives, FalsePositives: i.falsePositives, FalseNegatives: i.falseNegatives })),
     },
   };
 }

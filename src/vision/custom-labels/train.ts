@@ -25,6 +25,8 @@ import { rng, seedOf, shuffle } from './math.js';
 export interface TrainingImage {
   bytes?: Buffer;
   path?: string;
+  /** Where the image came from (the manifest's source-ref), for the per-image evaluation. */
+  sourceRef?: string;
   /** Image-level labels (classification). */
   labels?: string[];
   /** Boxes as ratios of the image (detection). */
