@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import { CHANNELS, GRID, STRIDE, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { CHANNELS, GRID, STRIDE, gridPool, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
-import { BACKGROUND, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { BACKGROUND, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { iou } from '../src/vision/boxes.js';
 import { rng } from '../src/vision/custom-labels/math.js';
@@ -76,6 +76,15 @@ describe('Custom Labels detection head (synthetic)', () => {
 });
 
 describe('Custom Labels crop classifier (synthetic)', () => {
+  it('pools a map over overlapping grid cells (an odd side shares its middle row and column)', () => {
+    // 3x3 map, 2 channels: channel 0 = y*3+x, channel 1 = 1.
+    const map = new Float32Array(18);
+    for (let p = 0; p < 9; p++) (map[p * 2] = p, map[p * 2 + 1] = 1);
+    const cells = gridPool(map, 3, 3, 2, 2);
+    assert.deepEqual([...cells], [2, 1, 3, 1, 5, 1, 6, 1]);
+    assert.deepEqual([...gridPool(map, 3, 3, 2, 1)], [4, 1]);
+  });
+
   it('jittered boxes stay in the image and near the box; background boxes avoid every object', () => {
     const rand = rng(5);
     const box = { left: 0.3, top: 0.2, width: 0.3, height: 0.4 };
@@ -164,6 +173,8 @@ describe('Custom Labels detection with several labels (playing cards)', { skip: 
       assert.equal(model.backboneNote, undefined);
       assert.deepEqual(model.detector!.labels, ['object'], 'class-agnostic heatmap');
       assert.deepEqual(model.detector!.crop!.labels, [...labels, BACKGROUND]);
+      assert.equal(model.detector!.crop!.grid, CROP_GRID, 'box descriptors carry the spatial cells of the pre-pooling map');
+      assert.equal(model.detector!.crop!.classifier.mean.length, 1280 + CROP_GRID * CROP_GRID * 320);
       assert.deepEqual(model.detector!.pixel!.labels, labels);
       const json = JSON.parse(JSON.stringify(model));
       const data = [];

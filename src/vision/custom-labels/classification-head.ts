@@ -53,12 +53,15 @@ export function trainClassifier(labels: string[], samples: ClsSample[], mode: 's
   const adam = new Adam(params, 0.02);
   const grad = new Float64Array(params.length);
   const z = new Float64Array(K);
+  const W = D + 1;
   for (let it = 0; it < iterations; it++) {
     grad.fill(0);
-    X.forEach((x, i) => {
+    for (let i = 0; i < N; i++) {
+      const x = X[i]!;
       for (let k = 0; k < K; k++) {
-        let v = params[k * (D + 1) + D]!;
-        for (let d = 0; d < D; d++) v += params[k * (D + 1) + d]! * x[d]!;
+        const o = k * W;
+        let v = params[o + D]!;
+        for (let d = 0; d < D; d++) v += params[o + d]! * x[d]!;
         z[k] = v;
       }
       const p = probabilities(z, mode);
@@ -66,10 +69,11 @@ export function trainClassifier(labels: string[], samples: ClsSample[], mode: 's
       for (let k = 0; k < K; k++) {
         const g = (p[k]! - (y.includes(k) ? 1 : 0)) / N;
         if (g === 0) continue;
-        for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += g * x[d]!;
-        grad[k * (D + 1) + D]! += g;
+        const o = k * W;
+        for (let d = 0; d < D; d++) grad[o + d]! += g * x[d]!;
+        grad[o + D]! += g;
       }
-    });
+    }
     for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += 2 * l2 * params[k * (D + 1) + d]!;
     adam.step(grad);
   }

@@ -8,7 +8,8 @@
  * plus random negatives, each with a weight standing for the pixels it represents.
  * Classification (and the naming of detected boxes by crop) reads a pooled embedding from a
  * `Backbone`: an ImageNet MobileNet when the catalogue has one, else CenterNet's `extern1`
- * averaged over positions.
+ * averaged over positions. A MobileNet whose catalogue entry lists a pre-pooling map (outputs[2])
+ * also gives that map averaged over grid cells (`embedSpatial`, for box descriptors).
  */
 import { createHash } from 'node:crypto';
 import { decodeImage, resizeForModel, S3_LIMITS, type DecodedImage } from '../../media/image.js';
@@ -251,6 +252,12 @@ export interface Backbone {
   embed(runtime: ModelRuntime, img: DecodedImage): Promise<[Float32Array, Float32Array]>;
   /** Pooled embedding of the image alone. */
   embedOne(runtime: ModelRuntime, img: DecodedImage): Promise<Float32Array>;
+  /**
+   * Where the backbone exposes its pre-pooling map: per view (the image, or its mirror image), the
+   * pooled embedding and the map averaged over a grid x grid of overlapping cells (cell-major,
+   * channels inner), so a classifier also sees where features sit. The full map is not kept.
+   */
+  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number): Promise<{ pooled: Float32Array; cells: Float32Array }[]>;
 }
 
 const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
@@ -281,12 +288,39 @@ export function meanPool(map: Float32Array, channels: number): Float32Array {
   return out;
 }
 
-/** An ImageNet MobileNet from the catalogue: 224 NHWC, pixel/128 - 1, pooled embedding output. */
+/**
+ * Averages an NHWC map [h x w x channels] over grid x grid cells: cell i covers rows (or columns)
+ * floor(i*n/grid) .. ceil((i+1)*n/grid)-1, so with an odd side neighbouring cells share the middle.
+ */
+export function gridPool(map: Float32Array, h: number, w: number, channels: number, grid: number): Float32Array {
+  const out = new Float32Array(grid * grid * channels);
+  const span = (i: number, n: number) => [Math.floor((i * n) / grid), Math.max(Math.floor((i * n) / grid) + 1, Math.ceil(((i + 1) * n) / grid))] as const;
+  for (let gy = 0; gy < grid; gy++) {
+    const [y0, y1] = span(gy, h);
+    for (let gx = 0; gx < grid; gx++) {
+      const [x0, x1] = span(gx, w);
+      const o = (gy * grid + gx) * channels;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+        const p = (y * w + x) * channels;
+        for (let c = 0; c < channels; c++) out[o + c]! += map[p + c]!;
+      }
+      const n = (y1 - y0) * (x1 - x0);
+      for (let c = 0; c < channels; c++) out[o + c]! /= n;
+    }
+  }
+  return out;
+}
+
+/**
+ * An ImageNet MobileNet from the catalogue: 224 NHWC, pixel/128 - 1, pooled embedding output
+ * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
+ */
 export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   if (!CATALOGUE.some((m) => m.id === id)) return undefined;
   const m = manifest(id);
   const size = m.input.dims[1] ?? 224;
   const output = m.outputs[0]!;
+  const spatial = m.outputs[2];
   return {
     id,
     dims: 0,
@@ -308,6 +342,22 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
       const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output]);
       return Float32Array.from(out[output]!.data);
     },
+    ...(spatial
+      ? {
+          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number) {
+            const r = await resizeForModel(img, size, size, 'fill');
+            return Promise.all(mirrored.map(async (flip) => {
+              const rgb = flip ? flipRgb(r.data, size, size) : r.data;
+              const data = new Float32Array(rgb.length);
+              for (let i = 0; i < rgb.length; i++) data[i] = rgb[i]! / 128 - 1;
+              const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output, spatial]);
+              const map = out[spatial]!;
+              const [h, w, c] = map.dims.slice(1) as [number, number, number];
+              return { pooled: Float32Array.from(out[output]!.data), cells: gridPool(map.data as Float32Array, h, w, c, grid) };
+            }));
+          },
+        }
+      : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import type { DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, jitterBox, trainCropClassifier, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, cropGrid, jitterBox, trainCropClassifier, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
@@ -248,16 +248,17 @@ async function fitCropClassifier(
     ...[...boxesOf(val, 0), ...background(val)].map((t) => ({ ...t, train: false })),
   ];
   let n = 0;
+  const grid = cropGrid(backbone);
   const embedded = await mapLimit(items, 2, async (t) => {
     check(options.signal);
-    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views);
+    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid);
     progress(0.6 + (0.25 * ++n) / items.length, `box crops ${n}/${items.length} (${backbone.id})`);
     return e;
   });
   const trainSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
   const valSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? [] : [{ x: average(embedded[k]!), y: t.y }]));
   progress(0.85, 'training the crop classifier');
-  return trainCropClassifier(backbone.id, [...labels, BACKGROUND], trainSamples, valSamples);
+  return trainCropClassifier(backbone.id, [...labels, BACKGROUND], trainSamples, valSamples, grid);
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
@@ -283,7 +284,7 @@ async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: Decod
   if (!crop) return found;
   const backbone = backboneById(crop.backbone);
   const boxes = found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
-  const probs = await Promise.all(boxes.map(async (d) => fuse(classifyViews(crop, await boxEmbedding(runtime, backbone, img, d.box, 'both')), d.pixelProbs)));
+  const probs = await Promise.all(boxes.map(async (d) => fuse(classifyViews(crop, await boxEmbedding(runtime, backbone, img, d.box, 'both', crop.grid ?? 0)), d.pixelProbs)));
   return boxes.flatMap((d, j) => probs[j]!.flatMap((p, k) => (crop.labels[k] === BACKGROUND ? [] : [{ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box }])));
 }
 
@@ -306,11 +307,11 @@ function backboneById(id: string): Backbone {
 }
 
 /** boxEmbedding, cached by image sha256 + backbone + box. */
-async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews): Promise<Float32Array[]> {
-  const key = `box:${backbone.id}:${which}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews, grid: number): Promise<Float32Array[]> {
+  const key = `box:${backbone.id}:g${grid}:${which}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
   const hit = embeddingCache.get(key);
   if (hit) return hit.views;
-  const views = await boxEmbedding(runtime, backbone, img, box, which);
+  const views = await boxEmbedding(runtime, backbone, img, box, which, grid);
   embeddingCache.set(key, { views, bytes: views.length * views[0]!.byteLength });
   return views;
 }
