@@ -3,7 +3,8 @@
  * custom label (Gaussian targets, CenterNet focal loss alpha 2 beta 4, Adam, mini-batches of
  * views, early stopping on validation loss), and a class-agnostic box regression of log
  * left/top/right/bottom distances from the features plus CenterNet's own `wh` (weighted ridge,
- * closed form). Decoding: 3x3 max-pool peaks, top 100, per-label NMS at IoU 0.5.
+ * closed form). Decoding: 3x3 max-pool peaks, top 100, box voting around each peak, per-label NMS
+ * at IoU 0.5.
  * With a class-agnostic heatmap, a pixel classifier (softmax over labels from the features at a
  * box's peak) gives each box label probabilities for fusion with the crop classifier.
  */
@@ -372,6 +373,14 @@ function pixelProbs(c: ClassificationHead, maps: CenternetMaps, x: number, y: nu
 }
 
 /**
+ * Box voting radius (cells) in decoding. Against the peak's box alone (radius 0), 3 splits:
+ * raccoon mAP@0.5:0.95 0.574 -> 0.590 (radius 1: 0.582, 3: 0.589, 4: 0.588); playing cards split 1
+ * mAP@0.5 0.675 -> 0.748, label-blind 0.817 -> 0.864 (radius 4: 0.723, 7: 0.728): better boxes are
+ * also better crops to name.
+ */
+export const BOX_VOTE_RADIUS = 2;
+
+/**
  * Full decode of one image's maps into boxes (ratios of the original image). With `flipped` (the
  * maps of the horizontally mirrored input), heatmaps and boxes of both views are averaged
  * (test-time flip augmentation); input pixel x of the mirror is 511 - x, cell i is GRID-1-i.
@@ -396,13 +405,30 @@ export function decodeDetections(
   }
   const x = new Float64Array(BOX_DIMS);
   const found: RawDetection[] = [];
+  const last = GRID * STRIDE - 1;
+  /** The box at a cell, averaged with the mirror view's when there is one. */
+  const boxAt = (cx: number, cy: number): [number, number, number, number] => {
+    const b = regressBox(head, maps, cx, cy, x);
+    if (!flipped) return b;
+    const [fx1, fy1, fx2, fy2] = regressBox(head, flipped, GRID - 1 - cx, cy, x);
+    return [(b[0] + last - fx2) / 2, (b[1] + fy1) / 2, (b[2] + last - fx1) / 2, (b[3] + fy2) / 2];
+  };
   for (const pk of peaks(heat, K, options.topK ?? 100, options.minScore ?? 0.001)) {
-    let [x1, y1, x2, y2] = regressBox(head, maps, pk.x, pk.y, x);
-    if (flipped) {
-      const [fx1, fy1, fx2, fy2] = regressBox(head, flipped, GRID - 1 - pk.x, pk.y, x);
-      const last = GRID * STRIDE - 1;
-      [x1, y1, x2, y2] = [(x1 + last - fx2) / 2, (y1 + fy1) / 2, (x2 + last - fx1) / 2, (y2 + fy2) / 2];
+    // Box voting: the heat-weighted mean of the boxes regressed at the peak's neighbours that are
+    // at least half as hot (each regression errs a little apart).
+    const acc = [0, 0, 0, 0];
+    let wsum = 0;
+    const hk = heat.subarray(pk.cls * GRID * GRID, (pk.cls + 1) * GRID * GRID);
+    for (let yy = Math.max(0, pk.y - BOX_VOTE_RADIUS); yy <= Math.min(GRID - 1, pk.y + BOX_VOTE_RADIUS); yy++) {
+      for (let xx = Math.max(0, pk.x - BOX_VOTE_RADIUS); xx <= Math.min(GRID - 1, pk.x + BOX_VOTE_RADIUS); xx++) {
+        const w = hk[yy * GRID + xx]!;
+        if (w < 0.5 * pk.score) continue;
+        const b = boxAt(xx, yy);
+        for (let j = 0; j < 4; j++) acc[j]! += w * b[j]!;
+        wsum += w;
+      }
     }
+    const [x1, y1, x2, y2] = acc.map((v) => v / wsum) as [number, number, number, number];
     const box = clip({
       left: (x1 - lb.padX) / lb.scaleX / lb.width,
       top: (y1 - lb.padY) / lb.scaleY / lb.height,
