@@ -1,8 +1,11 @@
 /**
  * DetectCustomLabels against DetectLabels through the API (official SDK over HTTP, 2 workers):
- * a detection model trained on det-raccoon (the training is not timed here; see
- * custom-labels-eval), started, then both operations on the same 30 photos, alternating, one
- * request at a time. The issue's target is DetectCustomLabels as fast as DetectLabels.
+ * a detection model trained on det-raccoon (1 label: the heatmap alone) and one on
+ * det-playing-cards (6 labels: each found box also named and refined from its crop), each
+ * started, then both operations on the same 30 photos, alternating, one request at a time
+ * (the training is not timed here; see custom-labels-eval). The issue's target is
+ * DetectCustomLabels as fast as DetectLabels. The cards model needs the ImageNet backbone
+ * (ARGUS_MODELS_DIR=../shared/models).
  *
  *   npx tsc -p . && node dist/bench/detect-custom-labels.js [--json bench/results/detect-custom-labels.json]
  */
@@ -14,33 +17,39 @@ import { importAnnotations } from '../src/vision/custom-labels/importers/index.j
 import { writeManifest } from '../src/vision/custom-labels/manifest.js';
 import { EVAL_DATA, median, withBenchServer } from './util.js';
 
-const SET = join(EVAL_DATA, 'det-raccoon');
+const SETS = [
+  { name: 'raccoon', annotations: join(EVAL_DATA, 'det-raccoon', 'annotations'), images: join(EVAL_DATA, 'det-raccoon', 'images') },
+  { name: 'cards', annotations: join(EVAL_DATA, 'det-playing-cards', 'train'), images: join(EVAL_DATA, 'det-playing-cards', 'train') },
+];
 const PHOTOS = 30;
 
 async function main(argv: string[]): Promise<void> {
   const jsonPath = argv.includes('--json') ? argv[argv.indexOf('--json') + 1]! : 'bench/results/detect-custom-labels.json';
-  if (!existsSync(SET)) {
+  if (!SETS.every((set) => existsSync(set.annotations))) {
     console.log(`eval-data not found at ${EVAL_DATA}; nothing to measure`);
     return;
   }
+  const results: Record<string, unknown>[] = [];
   await withBenchServer({}, async ({ rekognition: client, s3 }) => {
-    const { entries } = await importAnnotations(join(SET, 'annotations'), { sourceRefPrefix: 's3://raccoon/images/', format: 'voc' });
-    await s3.send(new CreateBucketCommand({ Bucket: 'raccoon' }));
-    for (const e of entries) {
-      const name = e.sourceRef.slice('s3://raccoon/images/'.length);
-      await s3.send(new PutObjectCommand({ Bucket: 'raccoon', Key: `images/${name}`, Body: readFileSync(join(SET, 'images', name)) }));
+    for (const set of SETS) {
+      const prefix = `s3://${set.name}/images/`;
+      const { entries } = await importAnnotations(set.annotations, { sourceRefPrefix: prefix, format: 'voc' });
+      await s3.send(new CreateBucketCommand({ Bucket: set.name }));
+      for (const e of entries) {
+        const name = e.sourceRef.slice(prefix.length);
+        await s3.send(new PutObjectCommand({ Bucket: set.name, Key: `images/${name}`, Body: readFileSync(join(set.images, name)) }));
     }
-    await s3.send(new PutObjectCommand({ Bucket: 'raccoon', Key: 'train.manifest', Body: writeManifest(entries) }));
-    const { ProjectArn } = await client.send(new rk.CreateProjectCommand({ ProjectName: 'raccoon' }));
-    await client.send(new rk.CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'raccoon', Name: 'train.manifest' } } } }));
-    const { ProjectVersionArn } = await client.send(new rk.CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: 'raccoon', S3KeyPrefix: 'out/' } }));
+    await s3.send(new PutObjectCommand({ Bucket: set.name, Key: 'train.manifest', Body: writeManifest(entries) }));
+    const { ProjectArn } = await client.send(new rk.CreateProjectCommand({ ProjectName: set.name }));
+    await client.send(new rk.CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: set.name, Name: 'train.manifest' } } } }));
+    const { ProjectVersionArn } = await client.send(new rk.CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: set.name, S3KeyPrefix: 'out/' } }));
     const status = async () => (await client.send(new rk.DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
     while ((await status()).Status === 'TRAINING_IN_PROGRESS') await new Promise((r) => setTimeout(r, 1000));
     await client.send(new rk.StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }));
     while ((await status()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 200));
     if ((await status()).Status !== 'RUNNING') throw new Error(`the model did not start: ${(await status()).StatusMessage}`);
 
-    const photos = entries.slice(0, PHOTOS).map((e) => readFileSync(join(SET, 'images', e.sourceRef.slice('s3://raccoon/images/'.length))));
+    const photos = entries.slice(0, PHOTOS).map((e) => readFileSync(join(set.images, e.sourceRef.slice(prefix.length))));
     const time = async (send: () => Promise<unknown>) => {
       const t0 = performance.now();
       await send();
@@ -55,11 +64,14 @@ async function main(argv: string[]): Promise<void> {
       custom.push(await time(() => client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: bytes } }))));
       labels.push(await time(() => client.send(new rk.DetectLabelsCommand({ Image: { Bytes: bytes } }))));
     }
-    const result = { command: 'node dist/bench/detect-custom-labels.js', photos: photos.length, detectCustomLabelsMedianMs: median(custom), detectLabelsMedianMs: median(labels), ratio: median(custom) / median(labels), backbone: (await status()).BaseModelVersion };
-    console.log(`DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} raccoon photos, backbone ${result.backbone})`);
-    mkdirSync(dirname(jsonPath), { recursive: true });
-    writeFileSync(jsonPath, JSON.stringify(result, null, 2));
+    const result = { set: set.name, photos: photos.length, detectCustomLabelsMedianMs: median(custom), detectLabelsMedianMs: median(labels), ratio: median(custom) / median(labels), backbone: (await status()).BaseModelVersion };
+    console.log(`${set.name}: DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} photos, backbone ${result.backbone})`);
+    results.push(result);
+    await client.send(new rk.StopProjectVersionCommand({ ProjectVersionArn }));
+    }
   });
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(jsonPath, JSON.stringify({ command: 'ARGUS_MODELS_DIR=../shared/models node dist/bench/detect-custom-labels.js', results }, null, 2));
 }
 
 main(process.argv.slice(2)).catch((err) => {

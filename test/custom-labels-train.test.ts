@@ -10,6 +10,8 @@ import { CHANNELS, GRID, STRIDE, gridPool, type CenternetMaps, type Letterbox } 
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
+import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
+import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
 import { rng } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
@@ -129,6 +131,59 @@ describe('Custom Labels crop classifier (synthetic)', () => {
   });
 });
 
+describe('Custom Labels box refiner and turned views (synthetic)', () => {
+  it('offsets carry one box onto another and survive every view frame both ways', () => {
+    const from = { left: 0.2, top: 0.3, width: 0.4, height: 0.2 };
+    const to = { left: 0.25, top: 0.28, width: 0.3, height: 0.3 };
+    const t = offsets(from, to);
+    const back = applyOffsets(from, t);
+    for (const k of ['left', 'top', 'width', 'height'] as const) assert.ok(Math.abs(back[k] - to[k]) < 1e-12, k);
+    for (const turn of [0, 1, 2, 3]) {
+      for (const mirrored of [false, true]) {
+        const v = toView(t, { turn, mirrored });
+        fromView(v, { turn, mirrored }).forEach((x, j) => assert.ok(Math.abs(x - t[j]!) < 1e-12, `turn ${turn} mirrored ${mirrored}`));
+      }
+    }
+    // A clockwise quarter turn carries a shift to the right into a shift down, and swaps the sizes.
+    assert.deepEqual(toView([0.1, 0, 0.2, 0], { turn: 1, mirrored: false }), [-0, 0.1, 0, 0.2]);
+  });
+
+  it('a quarter turn of an image moves each pixel where the box geometry says', () => {
+    const w = 3;
+    const h = 2;
+    const data = Buffer.alloc(w * h * 3);
+    for (let p = 0; p < w * h; p++) data[p * 3] = p;
+    const img = { data, width: w, height: h, channels: 3 as const, format: 'png' as const, bytes: 0, orientation: 1, source: { space: 'srgb', depth: '8-bit', pages: 1, hasAlpha: false } };
+    const r1 = rotateQuarters(img, 1);
+    assert.deepEqual([r1.width, r1.height], [2, 3]);
+    // clockwise: the bottom-left pixel (0,1) = 3 goes to the top-left
+    assert.deepEqual([...Array(6).keys()].map((p) => r1.data[p * 3]), [3, 0, 4, 1, 5, 2]);
+    assert.deepEqual([...Array(6).keys()].map((p) => rotateQuarters(img, 2).data[p * 3]), [5, 4, 3, 2, 1, 0]);
+    assert.deepEqual(rotateQuarters(rotateQuarters(img, 1), 3).data, img.data);
+  });
+
+  it('the ridge regression learns offsets that depend on the descriptor, in every view frame', () => {
+    const rand = rng(4);
+    // descriptor: 3 ignored dims, then 4 dims that carry the view-frame offsets plus noise
+    const samples = Array.from({ length: 400 }, () => {
+      const t = [0, 1, 2, 3].map(() => (rand() - 0.5) * 0.4) as [number, number, number, number];
+      const x = Float32Array.from([rand(), rand(), rand(), ...t.map((v) => 2 * v + 0.3 + (rand() - 0.5) * 0.01)]);
+      return { x, t };
+    });
+    const r = trainBoxRefiner(samples, 3, 1e-4);
+    assert.equal(r.from, 3);
+    const box = { left: 0.3, top: 0.3, width: 0.2, height: 0.2 };
+    const truth: [number, number, number, number] = [0.1, -0.05, 0.1, 0];
+    const views = [0, 1, 2, 3].map((turn) => {
+      const frame = { turn, mirrored: turn % 2 === 1 };
+      return { frame, x: Float32Array.from([0.5, 0.5, 0.5, ...toView(truth, frame).map((v) => 2 * v + 0.3)]) };
+    });
+    const refined = refineBox(r, box, views);
+    const want = applyOffsets(box, truth);
+    for (const k of ['left', 'top', 'width', 'height'] as const) assert.ok(Math.abs(refined[k] - want[k]) < 0.005, `${k}: ${refined[k]} vs ${want[k]}`);
+  });
+});
+
 function raccoons(n: number): TrainingImage[] {
   const root = join(EVAL_DATA, 'det-raccoon');
   return readdirSync(join(root, 'annotations')).sort().slice(0, n).map((f) => {
@@ -176,6 +231,10 @@ describe('Custom Labels detection with several labels (playing cards)', { skip: 
       assert.equal(model.detector!.crop!.grid, CROP_GRID, 'box descriptors carry the spatial cells of the pre-pooling map');
       assert.equal(model.detector!.crop!.classifier.mean.length, 1280 + CROP_GRID * CROP_GRID * 320);
       assert.deepEqual(model.detector!.pixel!.labels, labels);
+      const refiner = model.detector!.crop!.refiner!;
+      assert.equal(refiner.from, 1280, 'the box refiner reads the spatial cells');
+      assert.equal(refiner.weights.length, 4 * (CROP_GRID * CROP_GRID * 320 + 1));
+      assert.equal(typeof (model.detector!.crop!.turned ?? false), 'boolean');
       const json = JSON.parse(JSON.stringify(model));
       const data = [];
       for (const im of test) {

@@ -348,3 +348,23 @@ export function cropImage(img: DecodedImage, rect: PixelRect, canvas?: { width: 
   }
   return { ...img, data, width: out.width, height: out.height };
 }
+
+/** The image turned clockwise by `quarters` quarter turns (0..3). */
+export function rotateQuarters(img: DecodedImage, quarters: number): DecodedImage {
+  const q = ((quarters % 4) + 4) % 4;
+  if (q === 0) return img;
+  const { width: w, height: h } = img;
+  const [ow, oh] = q === 2 ? [w, h] : [h, w];
+  const data = Buffer.allocUnsafe(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [nx, ny] = q === 1 ? [h - 1 - y, x] : q === 2 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
+      const s = (y * w + x) * 3;
+      const d = (ny * ow + nx) * 3;
+      data[d] = img.data[s]!;
+      data[d + 1] = img.data[s + 1]!;
+      data[d + 2] = img.data[s + 2]!;
+    }
+  }
+  return { ...img, data, width: ow, height: oh };
+}

@@ -4,48 +4,41 @@
  * backbone's embedding of its crop ("which label is it"). ImageNet features tell look-alike
  * labels apart (playing-card ranks, part variants) far better than the detector's own features.
  *
- * The box descriptor averages the backbone's pooled embedding of the whole box (10% context each
- * side) and of its four corner sub-boxes (60% of each side): each sub-box reaches the backbone at
- * 1.7x the resolution, so small details (symbols, print, texture) survive the 224-pixel input.
- * Training samples are the ground-truth boxes (as they are and mirrored) plus jittered copies
- * (shifted and rescaled as a detector's boxes are, each mirrored or not at random), so the
- * classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained on
- * boxes placed off the objects, lets the classifier also lower the score of a box on no object.
+ * The box descriptor is the backbone's pooled embedding of the box (10% context each side)
+ * followed, where the backbone exposes its pre-pooling map, by that map averaged over 2x2 cells
+ * (the pooled mean loses where details sit). Training samples are the ground-truth boxes (as they
+ * are and mirrored), jittered copies (shifted and rescaled as a detector's boxes are, each
+ * mirrored or not at random) and jittered copies turned by one, two and three quarter turns, so
+ * the classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained
+ * on boxes placed off the objects, lets the classifier also lower the score of a box on no object.
+ * The turned samples (and turned test views) are kept only when they lower the validation loss:
+ * for objects whose label does not depend on how they are turned (cards, parts, leaves, logos on
+ * packs seen from above) they teach that; for the others they are dropped.
  * Measured on playing cards (6 ranks, benchmark split 1, mAP@0.5): per-label heatmaps 0.50;
  * whole-box crops (TF1 MobileNetV2) 0.48; + corner sub-boxes and a jittered copy 0.56; TF2
  * MobileNetV2 0.61; + pixel-classifier fusion, 3 jittered copies, flip-averaged test crops 0.66;
- * + the background class 0.68 (label-blind mAP 0.77 -> 0.83). Where the backbone exposes its
- * pre-pooling map, the whole box's map averaged over 2x2 cells follows the pooled embedding in the
- * descriptor (the pooled mean loses where details sit): 0.643 -> 0.675 on split 1, 3-split mean
- * 0.612 -> 0.640 (splits 0.675/0.659/0.587 vs 0.643/0.602/0.590).
+ * + the background class 0.68; + 2x2 cells 0.675 (3 splits 0.612 -> 0.640); + box voting in the
+ * heatmap decode 0.748; + turned samples and views 0.787; + box refinement (box-refiner.ts) 0.802;
+ * without the corner sub-boxes (5x fewer backbone runs) 0.819.
  */
-import { cropImage, type DecodedImage } from '../../media/image.js';
+import { cropImage, rotateQuarters, type DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { iou, type Box } from '../boxes.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
+import type { BoxRefiner, ViewFrame } from './box-refiner.js';
 import { flipRgb, type Backbone } from './features.js';
 
 /** Context added around a box on each side, as a share of its size. */
 export const CROP_CONTEXT = 0.1;
-/** Side of each corner sub-box, as a share of the (context-padded) box. */
-export const SUB_BOX = 0.6;
 /**
- * Spatial cells of the whole box's pre-pooling map in the descriptor (per side). With the TF2
+ * Spatial cells of the box's pre-pooling map in the descriptor (per side). With the TF2
  * MobileNetV2's 7x7x320 last-block map, 2x2 cells (+1280 dims) raised playing cards split-1 mAP@0.5
- * 0.643 -> 0.675 (0.684 in a variant mirroring every region after resizing: ~0.01 is noise); in
- * that variant 3x3 cells 0.668, 2x2 of the 7x7x1280 map 0.667 (and a 5x slower classifier), 2x2
- * plus the corner sub-boxes' own 320-d pooled maps 0.687, 3x3 of the 14x14x96 expanded_conv_13 0.678.
- * (The corner maps variant over 3 splits: 0.687/0.650/0.598, mean 0.645 vs 0.640: not worth +1280 dims.)
+ * 0.643 -> 0.675; 3x3 cells 0.668, 2x2 of the 7x7x1280 map 0.667 (and a 5x slower classifier),
+ * 3x3 of the 14x14x96 expanded_conv_13 0.678.
  */
 export const CROP_GRID = 2;
-/** The regions of a box that are embedded: the whole box, then its four corners (x, y, w, h as shares). */
-const REGIONS: [number, number, number, number][] = [
-  [0, 0, 1, 1],
-  [0, 0, SUB_BOX, SUB_BOX],
-  [1 - SUB_BOX, 0, SUB_BOX, SUB_BOX],
-  [0, 1 - SUB_BOX, SUB_BOX, SUB_BOX],
-  [1 - SUB_BOX, 1 - SUB_BOX, SUB_BOX, SUB_BOX],
-];
+/** Quarter turns of the test views (besides the box and its mirror image) when a classifier was trained with turned samples. */
+export const TURNS = [1, 2, 3];
 
 /** What a detection model stores to name its boxes. */
 export interface CropClassifier {
@@ -56,40 +49,44 @@ export interface CropClassifier {
   classifier: ClassificationHead;
   /** Spatial cells per side in the box descriptor (boxEmbedding's `grid`); absent: 0, pooled embeddings only. */
   grid?: number;
+  /** Trained with turned boxes: the test views add the box turned by each of TURNS. */
+  turned?: boolean;
+  /** Moves each found box onto its object from the same descriptors (box-refiner.ts). */
+  refiner?: BoxRefiner;
 }
 
 /** Which views of a box to embed: the box and its mirror image, or one of them. */
 export type BoxViews = 'both' | 'plain' | 'mirrored';
 
 /**
- * Descriptor(s) of a box (ratios of the image): per view, the mean over REGIONS of the backbone's
- * pooled embedding; with `grid` > 0, followed by the whole box's pre-pooling map averaged over
- * grid x grid cells (Backbone.embedSpatial), which keeps where in the box features sit.
- * 'both' gives [plain, mirrored].
+ * Descriptor(s) of a box (ratios of the image): per view, the backbone's pooled embedding of the
+ * context-padded box turned clockwise by `turn` quarter turns; with `grid` > 0, followed by its
+ * pre-pooling map averaged over grid x grid cells (Backbone.embedSpatial), which keeps where in
+ * the box features sit. 'both' gives [plain, mirrored].
  */
-export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, which: BoxViews = 'both', grid = 0): Promise<Float32Array[]> {
+export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, which: BoxViews = 'both', grid = 0, turn = 0): Promise<Float32Array[]> {
   if (grid > 0 && !backbone.embedSpatial) throw new Error(`backbone '${backbone.id}' exposes no pre-pooling map for a spatial crop descriptor`);
   const [w, h] = [box.width * img.width, box.height * img.height];
-  const [left, top] = [box.left * img.width - CROP_CONTEXT * w, box.top * img.height - CROP_CONTEXT * h];
-  const [cw, ch] = [(1 + 2 * CROP_CONTEXT) * w, (1 + 2 * CROP_CONTEXT) * h];
+  const crop = rotateQuarters(cropImage(img, {
+    left: box.left * img.width - CROP_CONTEXT * w, top: box.top * img.height - CROP_CONTEXT * h,
+    width: Math.max(2, (1 + 2 * CROP_CONTEXT) * w), height: Math.max(2, (1 + 2 * CROP_CONTEXT) * h),
+  }), turn);
   const mirrored = which === 'both' ? [false, true] : [which === 'mirrored'];
-  let cells: Float32Array[] | undefined;
-  const views = await Promise.all(
-    REGIONS.map(async ([rx, ry, rw, rh], r) => {
-      const crop = cropImage(img, { left: left + rx * cw, top: top + ry * ch, width: Math.max(2, rw * cw), height: Math.max(2, rh * ch) });
-      if (r === 0 && grid > 0) {
-        const s = await backbone.embedSpatial!(runtime, crop, mirrored, grid);
-        cells = s.map((v) => v.cells);
-        return s.map((v) => v.pooled);
-      }
-      if (which === 'both') return backbone.embed(runtime, crop);
-      return [await backbone.embedOne(runtime, which === 'plain' ? crop : { ...crop, data: flipRgb(crop.data, crop.width, crop.height) })];
-    }),
-  );
-  return views[0]!.map((_, v) => {
-    const pooled = mean(views.map((r) => r[v]!));
-    return cells ? concat([pooled, cells[v]!]) : pooled;
-  });
+  if (grid > 0) return (await backbone.embedSpatial!(runtime, crop, mirrored, grid)).map((v) => concat([v.pooled, v.cells]));
+  if (which === 'both') return backbone.embed(runtime, crop);
+  return [await backbone.embedOne(runtime, which === 'plain' ? crop : { ...crop, data: flipRgb(crop.data, crop.width, crop.height) })];
+}
+
+/** The test views of a found box: as it is, mirrored, and (for a classifier trained turned) turned by TURNS, alternately mirrored. */
+export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, grid: number, turned: boolean): Promise<{ x: Float32Array; frame: ViewFrame }[]> {
+  const [plain, mirror] = await boxEmbedding(runtime, backbone, img, box, 'both', grid);
+  const views = [{ x: plain!, frame: { turn: 0, mirrored: false } }, { x: mirror!, frame: { turn: 0, mirrored: true } }];
+  for (const turn of turned ? TURNS : []) {
+    const mirrored = turn % 2 === 0;
+    const [x] = await boxEmbedding(runtime, backbone, img, box, mirrored ? 'mirrored' : 'plain', grid, turn);
+    views.push({ x: x!, frame: { turn, mirrored } });
+  }
+  return views;
 }
 
 /** The spatial grid a backbone gives box descriptors: CROP_GRID where it exposes its pre-pooling map, else 0 (none). */

@@ -12,9 +12,10 @@
 import { readFile } from 'node:fs/promises';
 import type { DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
-import type { Box } from '../boxes.js';
+import { clip, type Box } from '../boxes.js';
+import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, cropGrid, jitterBox, trainCropClassifier, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, cropGrid, jitterBox, testViews, trainCropClassifier, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
@@ -220,45 +221,78 @@ async function trainDetection(
 /** Crop classifier samples per image: jittered copies of each box (besides the box itself), and background boxes. */
 export const CROP_JITTERS = 3;
 export const BACKGROUND_BOXES = 2;
+/**
+ * Ridge strength (times the sample count, on standardised dims) of the box refiner. Playing cards
+ * split 1: 0.1 gives mAP@0.5 0.802 and mAP@0.5:0.95 0.529 (0.787 / 0.437 unrefined), 1 0.790 / 0.488,
+ * 0.01 0.779 / 0.542.
+ */
+export const REFINER_RIDGE = 0.1;
 
 /**
  * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
- * are, mirrored, and jittered) and background boxes; validation boxes choose its L2.
+ * are, mirrored, jittered, and jittered and turned) and background boxes, and the box refiner on
+ * the jittered boxes. Validation boxes choose the classifier's L2 and whether the turned samples
+ * (and turned test views) are kept.
  */
 async function fitCropClassifier(
   runtime: ModelRuntime, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
   train: number[], val: number[], options: TrainOptions,
 ): Promise<CropClassifier> {
   const progress = options.onProgress ?? (() => {});
-  const boxesOf = (idx: number[], jitters: number) =>
-    idx.flatMap((i) => (ds.images[i]!.boxes ?? []).flatMap((b, j) => {
+  const side = (rand: () => number): BoxViews => (rand() < 0.5 ? 'plain' : 'mirrored');
+  const trainItems = train.flatMap((i) => {
+    const boxes = ds.images[i]!.boxes ?? [];
+    const objects = boxes.flatMap((b, j) => {
       const rand = rng(seedOf(loaded[i]!.hash, j));
       const y = [labels.indexOf(b.label)];
-      const copies = Array.from({ length: jitters }, () => ({ i, y, box: jitterBox(b.box, rand), views: (rand() < 0.5 ? 'plain' : 'mirrored') as BoxViews }));
-      return [{ i, y, box: b.box, views: 'both' as BoxViews }, ...copies];
-    }));
-  const background = (idx: number[]) =>
-    idx.flatMap((i) => {
-      const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
-      return Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox((ds.images[i]!.boxes ?? []).map((b) => b.box), rand)).flatMap((box) =>
-        box ? [{ i, y: [labels.length], box, views: (rand() < 0.5 ? 'plain' : 'mirrored') as BoxViews }] : []);
+      const jittered = Array.from({ length: CROP_JITTERS }, () => ({ i, y, gt: b.box, turn: 0, box: jitterBox(b.box, rand), views: side(rand) }));
+      const turned = TURNS.map((turn) => ({ i, y, gt: b.box, turn, box: jitterBox(b.box, rand), views: side(rand) }));
+      return [{ i, y, gt: b.box, turn: 0, box: b.box, views: 'both' as BoxViews }, ...jittered, ...turned];
     });
-  const items = [
-    ...[...boxesOf(train, CROP_JITTERS), ...background(train)].map((t) => ({ ...t, train: true })),
-    ...[...boxesOf(val, 0), ...background(val)].map((t) => ({ ...t, train: false })),
-  ];
+    const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
+    const background = Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox(boxes.map((b) => b.box), rand)).flatMap((box) =>
+      box ? [{ i, y: [labels.length], gt: undefined, turn: 0, box, views: side(rand) }] : []);
+    return [...objects, ...background];
+  });
+  const valItems = val.flatMap((i) => {
+    const boxes = ds.images[i]!.boxes ?? [];
+    const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
+    const background = Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox(boxes.map((b) => b.box), rand)).flatMap((box) => (box ? [{ i, y: [labels.length], box }] : []));
+    return [...boxes.map((b) => ({ i, y: [labels.indexOf(b.label)], box: b.box })), ...background];
+  });
   let n = 0;
+  const total = trainItems.length + valItems.length;
   const grid = cropGrid(backbone);
-  const embedded = await mapLimit(items, 2, async (t) => {
+  const embedded = await mapLimit(trainItems, 2, async (t) => {
     check(options.signal);
-    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid);
-    progress(0.6 + (0.25 * ++n) / items.length, `box crops ${n}/${items.length} (${backbone.id})`);
+    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid, t.turn);
+    progress(0.6 + (0.25 * ++n) / total, `box crops ${n}/${total} (${backbone.id})`);
     return e;
   });
-  const trainSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
-  const valSamples: ClsSample[] = items.flatMap((t, k) => (t.train ? [] : [{ x: average(embedded[k]!), y: t.y }]));
+  const valViews = await mapLimit(valItems, 2, async (t) => {
+    check(options.signal);
+    const v = await testViews(runtime, backbone, loaded[t.i]!.img, t.box, grid, true);
+    progress(0.6 + (0.25 * ++n) / total, `box crops ${n}/${total} (${backbone.id})`);
+    return v.map((x) => x.x);
+  });
   progress(0.85, 'training the crop classifier');
-  return trainCropClassifier(backbone.id, [...labels, BACKGROUND], trainSamples, valSamples, grid);
+  const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
+  const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(turned ? valViews[k]! : valViews[k]!.slice(0, 2)), y: t.y }));
+  const labelsBg = [...labels, BACKGROUND];
+  const upright = trainCropClassifier(backbone.id, labelsBg, samples(false), valSamples(false), grid);
+  const turned = trainCropClassifier(backbone.id, labelsBg, samples(true), valSamples(true), grid);
+  const chosen = logLoss(turned.classifier, valSamples(true)) < logLoss(upright.classifier, valSamples(false)) ? { ...turned, turned: true } : upright;
+  progress(0.88, 'training the box refiner');
+  const regression: { x: Float32Array; t: Offsets }[] = trainItems.flatMap((t, k) => {
+    if (!t.gt) return [];
+    const off = offsets(t.box, t.gt);
+    const mirrored = t.views === 'both' ? [false, true] : [t.views === 'mirrored'];
+    return embedded[k]!.map((x, v) => ({ x, t: toView(off, { turn: t.turn, mirrored: mirrored[v]! }) }));
+  });
+  // The refiner reads the descriptor's spatial cells (where the object sits in the crop), else the pooled embedding.
+  const pooledDims = grid > 0 ? (await backbone.embedOne(runtime, loaded[0]!.img)).length : 0;
+  chosen.refiner = trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
+  return chosen;
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
@@ -284,7 +318,11 @@ async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: Decod
   if (!crop) return found;
   const backbone = backboneById(crop.backbone);
   const boxes = found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
-  const probs = await Promise.all(boxes.map(async (d) => fuse(classifyViews(crop, await boxEmbedding(runtime, backbone, img, d.box, 'both', crop.grid ?? 0)), d.pixelProbs)));
+  const probs = await Promise.all(boxes.map(async (d) => {
+    const views = await testViews(runtime, backbone, img, d.box, crop.grid ?? 0, crop.turned ?? false);
+    if (crop.refiner) d.box = clip(refineBox(crop.refiner, d.box, views)) ?? d.box;
+    return fuse(classifyViews(crop, views.map((v) => v.x)), d.pixelProbs);
+  }));
   return boxes.flatMap((d, j) => probs[j]!.flatMap((p, k) => (crop.labels[k] === BACKGROUND ? [] : [{ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box }])));
 }
 
@@ -307,11 +345,11 @@ function backboneById(id: string): Backbone {
 }
 
 /** boxEmbedding, cached by image sha256 + backbone + box. */
-async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews, grid: number): Promise<Float32Array[]> {
-  const key = `box:${backbone.id}:g${grid}:${which}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews, grid: number, turn: number): Promise<Float32Array[]> {
+  const key = `box:${backbone.id}:g${grid}:${which}:t${turn}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
   const hit = embeddingCache.get(key);
   if (hit) return hit.views;
-  const views = await boxEmbedding(runtime, backbone, img, box, which, grid);
+  const views = await boxEmbedding(runtime, backbone, img, box, which, grid, turn);
   embeddingCache.set(key, { views, bytes: views.length * views[0]!.byteLength });
   return views;
 }
