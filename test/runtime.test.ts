@@ -99,6 +99,18 @@ describe('the worker pool', () => {
     }
   });
 
+  it('closes after the runs in flight finish, and refuses new ones while closing', async () => {
+    const pool = new WorkerPool({ workers: 2, intraOpThreads: 1 });
+    await pool.warmUp(['centernet']);
+    const feeds = () => CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(90));
+    const inFlight = [1, 2, 3].map(() => pool.run('centernet', feeds(), [...CENTERNET.outputs]));
+    const closed = pool.close();
+    await assert.rejects(pool.run('centernet', feeds(), [...CENTERNET.outputs]), /shutting down/);
+    const results = await Promise.all(inFlight);
+    assert.ok(results.every((r) => Object.keys(r).length === CENTERNET.outputs.length), 'every run begun before close completed');
+    await closed;
+  });
+
   it('reports a model that fails to load as failed, with the reason', async () => {
     const pool = new WorkerPool({ workers: 1, intraOpThreads: 1 });
     try {

@@ -43,6 +43,7 @@ class PoolWorker {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private dead?: Error;
+  private readonly idle: (() => void)[] = [];
 
   constructor(options: WorkerOptions) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
@@ -52,14 +53,28 @@ class PoolWorker {
       this.pending.delete(reply.id);
       this.inFlight--;
       p.resolve(reply);
+      if (this.pending.size === 0) for (const w of this.idle.splice(0)) w();
     });
     const fail = (err: Error) => {
       this.dead = err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      for (const w of this.idle.splice(0)) w();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`inference worker exited with code ${code}`)));
+  }
+
+  /**
+   * Resolves when no run is in flight (or after `ms`). Terminating a worker inside a native
+   * inference call aborts the whole process, so the pool closes only idle workers.
+   */
+  settled(ms: number): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.idle.push(() => (clearTimeout(timer), resolve()));
+    });
   }
 
   send(req: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
@@ -88,6 +103,7 @@ export interface PoolOptions {
 export class WorkerPool implements ModelRuntime {
   private readonly workers: PoolWorker[];
   private readonly state = new Map<string, ModelHealth>();
+  private closing = false;
 
   constructor(readonly options: PoolOptions) {
     this.workers = Array.from({ length: Math.max(1, options.workers) }, () => new PoolWorker({
@@ -101,6 +117,7 @@ export class WorkerPool implements ModelRuntime {
   }
 
   private pick(): PoolWorker {
+    if (this.closing) throw new Error('the model runtime is shutting down');
     return this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
   }
 
@@ -154,7 +171,12 @@ export class WorkerPool implements ModelRuntime {
     return this.workers.reduce((n, w) => n + w.inFlight, 0);
   }
 
+  /** Refuses new runs, lets the runs in flight finish (up to 60 s), then stops the workers. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    this.closing = true;
+    await Promise.all(this.workers.map(async (w) => {
+      await w.settled(60_000);
+      await w.worker.terminate();
+    }));
   }
 }

@@ -9,7 +9,7 @@
  * view's own frame for training and brought back to the image's frame to average the views.
  */
 import type { Box } from '../boxes.js';
-import { choleskySolve } from './math.js';
+import { choleskyBack, choleskyFactor, eventLoopTurns } from './math.js';
 
 /** [tx, ty, tw, th]: centre shift / size, log size ratio. */
 export type Offsets = [number, number, number, number];
@@ -63,7 +63,7 @@ export function fromView(t: Offsets, v: ViewFrame): Offsets {
 }
 
 /** Ridge regression (closed form, standardised dims, unpenalised intercept) of offsets from descriptor dims [from, end). */
-export function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], from: number, ridge: number): BoxRefiner {
+export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], from: number, ridge: number): Promise<BoxRefiner> {
   const D = samples[0]!.x.length - from;
   const N = samples.length;
   const mean = new Float64Array(D);
@@ -78,7 +78,9 @@ export function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], from
   const A = new Float64Array(D * D);
   const B = Array.from({ length: 4 }, () => new Float64Array(D));
   const z = new Float64Array(D);
+  const turn = eventLoopTurns();
   for (const s of samples) {
+    await turn();
     for (let d = 0; d < D; d++) z[d] = (s.x[from + d]! - mean[d]!) / std[d]!;
     for (let i = 0; i < D; i++) {
       const zi = z[i]!;
@@ -92,8 +94,9 @@ export function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], from
     for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
     A[i * D + i]! += ridge * N;
   }
+  choleskyFactor(A, D);
   const weights: number[] = [];
-  for (let t = 0; t < 4; t++) weights.push(...choleskySolve(Float64Array.from(A), B[t]!, D), tMean[t]!);
+  for (let t = 0; t < 4; t++) weights.push(...choleskyBack(A, B[t]!, D), tMean[t]!);
   return { from, mean: [...mean], std: [...std], weights, ridge };
 }
 

@@ -3,7 +3,7 @@
  * multinomial (softmax) when every image has one label, one-vs-rest sigmoids when images may have
  * several; L2, full-batch Adam from zero weights (deterministic).
  */
-import { Adam, sigmoid } from './math.js';
+import { Adam, eventLoopTurns, sigmoid } from './math.js';
 
 export interface ClassificationHead {
   labels: string[];
@@ -27,6 +27,29 @@ export interface ClsSample {
  * L2: warm starts make a sweep over L2 strengths cheap).
  */
 export function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): ClassificationHead {
+  const steps = classifierSteps(labels, samples, mode, l2, iterations, init);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * trainClassifier that gives the event loop a turn every 50 ms, for big sample sets trained
+ * inside a server (the API stays responsive while a model trains).
+ */
+export async function trainClassifierAsync(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): Promise<ClassificationHead> {
+  const steps = classifierSteps(labels, samples, mode, l2, iterations, init);
+  const turn = eventLoopTurns();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await turn();
+  }
+}
+
+/** The training, one Adam iteration per step. */
+function* classifierSteps(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations: number, init?: ClassificationHead): Generator<void, ClassificationHead> {
   const K = labels.length;
   const D = samples[0]!.x.length;
   const N = samples.length;
@@ -76,6 +99,7 @@ export function trainClassifier(labels: string[], samples: ClsSample[], mode: 's
     }
     for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += 2 * l2 * params[k * (D + 1) + d]!;
     adam.step(grad);
+    yield;
   }
   const weights: number[] = [];
   const bias: number[] = [];

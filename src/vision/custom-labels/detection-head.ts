@@ -12,7 +12,7 @@ import { clip, nms, type Box } from '../boxes.js';
 import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
 import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type Letterbox } from './features.js';
-import { Adam, choleskySolve, rng, shuffle, sigmoid } from './math.js';
+import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, rng, shuffle, sigmoid } from './math.js';
 
 export interface DetectionHead {
   labels: string[];
@@ -104,7 +104,7 @@ export interface HeadTrainOptions {
 }
 
 /** Trains the heatmap logits and the box regression. */
-export function trainDetectionHead(labels: string[], train: DetectionView[], val: DetectionView[], o: HeadTrainOptions): { head: DetectionHead; epochs: number; bestValLoss: number } {
+export async function trainDetectionHead(labels: string[], train: DetectionView[], val: DetectionView[], o: HeadTrainOptions): Promise<{ head: DetectionHead; epochs: number; bestValLoss: number }> {
   const K = labels.length;
   const { mean, std } = featureStats(train);
   const params = new Float64Array(K * (CHANNELS + 1));
@@ -165,6 +165,7 @@ export function trainDetectionHead(labels: string[], train: DetectionView[], val
   const gW = new Float64Array(K * CHANNELS);
   const gB = new Float64Array(K);
   const grad = new Float64Array(params.length);
+  const turn = eventLoopTurns();
   for (epoch = 1; epoch <= maxEpochs; epoch++) {
     if (o.signal?.aborted) throw new Error('training was cancelled');
     let trainLoss = 0;
@@ -185,6 +186,7 @@ export function trainDetectionHead(labels: string[], train: DetectionView[], val
         grad[base + CHANNELS] = db;
       }
       adam.step(grad);
+      await turn();
     }
     setEffective();
     const valLoss = val.length ? pass(val) : trainLoss / train.length;
@@ -282,7 +284,8 @@ function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge =
     else A[i * D + i]! += 1e-6;
   }
   const out: number[] = [];
-  for (let t = 0; t < 4; t++) out.push(...choleskySolve(Float64Array.from(A), B[t]!, D));
+  choleskyFactor(A, D);
+  for (let t = 0; t < 4; t++) out.push(...choleskyBack(A, B[t]!, D));
   return out;
 }
 

@@ -1,4 +1,4 @@
-/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, Adam, sigmoid, ridge solve. */
+/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, Adam, sigmoid, Cholesky solves, event-loop turns. */
 export { rng } from '../random.js';
 
 /** A seed from a string (FNV-1a), mixed with a number. */
@@ -41,8 +41,8 @@ export class Adam {
   }
 }
 
-/** Solves (A) x = b for symmetric positive-definite A (n x n, row-major) by Cholesky; A is overwritten. */
-export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Float64Array {
+/** Overwrites the lower triangle of A (n x n, row-major, symmetric positive-definite) with its Cholesky factor L. */
+export function choleskyFactor(A: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) {
     let d = A[j * n + j]!;
     for (let k = 0; k < j; k++) d -= A[j * n + k]! ** 2;
@@ -54,6 +54,10 @@ export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Floa
       A[i * n + j] = s / d;
     }
   }
+}
+
+/** Solves L L^T x = b with the factor choleskyFactor left in A. */
+export function choleskyBack(A: Float64Array, b: Float64Array, n: number): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i]!;
@@ -67,4 +71,16 @@ export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Floa
     x[i] = s / A[i * n + i]!;
   }
   return x;
+}
+
+/**
+ * For long synchronous training loops inside the server: `await turn()` gives the event loop a
+ * turn when `ms` have passed since the last one (the API stays responsive while a model trains).
+ */
+export function eventLoopTurns(ms = 50): () => Promise<void> | undefined {
+  let since = Date.now();
+  return () => {
+    if (Date.now() - since < ms) return undefined;
+    return new Promise<void>((resolve) => setImmediate(() => ((since = Date.now()), resolve())));
+  };
 }

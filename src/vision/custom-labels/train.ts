@@ -199,7 +199,7 @@ async function trainDetection(
   const agnostic = (v: DetectionView): DetectionView => (byCrop ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
   const trainViews: DetectionView[] = train.flatMap((i) => views[i]!).map(agnostic);
   const valViews: DetectionView[] = val.map((i) => views[i]![0]).map(agnostic);
-  const { head, epochs } = trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
+  const { head, epochs } = await trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
     seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
     onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
@@ -279,8 +279,8 @@ async function fitCropClassifier(
   const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
   const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(turned ? valViews[k]! : valViews[k]!.slice(0, 2)), y: t.y }));
   const labelsBg = [...labels, BACKGROUND];
-  const upright = trainCropClassifier(backbone.id, labelsBg, samples(false), valSamples(false), grid);
-  const turned = trainCropClassifier(backbone.id, labelsBg, samples(true), valSamples(true), grid);
+  const upright = await trainCropClassifier(backbone.id, labelsBg, samples(false), valSamples(false), grid);
+  const turned = await trainCropClassifier(backbone.id, labelsBg, samples(true), valSamples(true), grid);
   const chosen = logLoss(turned.classifier, valSamples(true)) < logLoss(upright.classifier, valSamples(false)) ? { ...turned, turned: true } : upright;
   progress(0.88, 'training the box refiner');
   const regression: { x: Float32Array; t: Offsets }[] = trainItems.flatMap((t, k) => {
@@ -291,7 +291,7 @@ async function fitCropClassifier(
   });
   // The refiner reads the descriptor's spatial cells (where the object sits in the crop), else the pooled embedding.
   const pooledDims = grid > 0 ? (await backbone.embedOne(runtime, loaded[0]!.img)).length : 0;
-  chosen.refiner = trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
+  chosen.refiner = await trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
   return chosen;
 }
 
