@@ -204,7 +204,7 @@ async function trainDetection(
     onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
   if (byCrop) {
-    head.pixel = trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
+    head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
     head.crop = await fitCropClassifier(runtime, namer.backbone, ds, loaded, labels, train, val, options);
   }
   progress(0.9, 'choosing thresholds on the validation split');
