@@ -240,6 +240,11 @@ async function fitCropClassifier(
 ): Promise<CropClassifier> {
   const progress = options.onProgress ?? (() => {});
   const side = (rand: () => number): BoxViews => (rand() < 0.5 ? 'plain' : 'mirrored');
+  const background = (i: number) => {
+    const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
+    return Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox((ds.images[i]!.boxes ?? []).map((b) => b.box), rand)).flatMap((box) =>
+      box ? [{ i, y: [labels.length], gt: undefined, turn: 0, box, views: side(rand) }] : []);
+  };
   const trainItems = train.flatMap((i) => {
     const boxes = ds.images[i]!.boxes ?? [];
     const objects = boxes.flatMap((b, j) => {
@@ -249,17 +254,9 @@ async function fitCropClassifier(
       const turned = TURNS.map((turn) => ({ i, y, gt: b.box, turn, box: jitterBox(b.box, rand), views: side(rand) }));
       return [{ i, y, gt: b.box, turn: 0, box: b.box, views: 'both' as BoxViews }, ...jittered, ...turned];
     });
-    const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
-    const background = Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox(boxes.map((b) => b.box), rand)).flatMap((box) =>
-      box ? [{ i, y: [labels.length], gt: undefined, turn: 0, box, views: side(rand) }] : []);
-    return [...objects, ...background];
+    return [...objects, ...background(i)];
   });
-  const valItems = val.flatMap((i) => {
-    const boxes = ds.images[i]!.boxes ?? [];
-    const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
-    const background = Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox(boxes.map((b) => b.box), rand)).flatMap((box) => (box ? [{ i, y: [labels.length], box }] : []));
-    return [...boxes.map((b) => ({ i, y: [labels.indexOf(b.label)], box: b.box })), ...background];
-  });
+  const valItems = val.flatMap((i) => [...(ds.images[i]!.boxes ?? []).map((b) => ({ i, y: [labels.indexOf(b.label)], box: b.box })), ...background(i)]);
   let n = 0;
   const total = trainItems.length + valItems.length;
   const grid = cropGrid(backbone);
