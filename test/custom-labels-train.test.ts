@@ -9,7 +9,7 @@ import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { CHANNELS, GRID, STRIDE, gridPool, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
-import { trainClassifier, trainClassifierAsync } from '../src/vision/custom-labels/classification-head.js';
+import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
@@ -119,7 +119,6 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     const train = Array.from({ length: 60 }, (_, i) => sample(i % 3));
     const val = Array.from({ length: 30 }, (_, i) => sample(i % 3));
     const c = await trainCropClassifier('test-backbone', labels, train, val);
-    assert.deepEqual((await trainClassifierAsync(labels, train, 'softmax', 1e-2, 20)).weights, trainClassifier(labels, train, 'softmax', 1e-2, 20).weights, 'the event-loop-friendly trainer is the same training');
     assert.deepEqual(c.labels, labels);
     assert.equal(c.backbone, 'test-backbone');
     for (const s of val) {
@@ -127,8 +126,8 @@ describe('Custom Labels crop classifier (synthetic)', () => {
       assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
       assert.equal(p.indexOf(Math.max(...p)), s.y[0]);
     }
-    const cold = trainClassifier(labels, train, 'softmax', 1e-2, 1);
-    const warm = trainClassifier(labels, train, 'softmax', 1e-2, 1, c.classifier);
+    const cold = await trainClassifier(labels, train, 'softmax', 1e-2, 1);
+    const warm = await trainClassifier(labels, train, 'softmax', 1e-2, 1, c.classifier);
     const p = classifyViews({ ...c, classifier: warm }, [train[0]!.x]);
     const q = classifyViews({ ...c, classifier: cold }, [train[0]!.x]);
     assert.ok(p[0]! > 0.9 && q[0]! < 0.5, `one step from the trained head keeps it (${p[0]}), from zero does not (${q[0]})`);

@@ -26,30 +26,7 @@ export interface ClsSample {
  * Trains from zero weights, or from `init` (a head trained on the same samples, e.g. with another
  * L2: warm starts make a sweep over L2 strengths cheap).
  */
-export function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): ClassificationHead {
-  const steps = classifierSteps(labels, samples, mode, l2, iterations, init);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
-}
-
-/**
- * trainClassifier that gives the event loop a turn every 50 ms, for big sample sets trained
- * inside a server (the API stays responsive while a model trains).
- */
-export async function trainClassifierAsync(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): Promise<ClassificationHead> {
-  const steps = classifierSteps(labels, samples, mode, l2, iterations, init);
-  const turn = eventLoopTurns();
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    await turn();
-  }
-}
-
-/** The training, one Adam iteration per step. */
-function* classifierSteps(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations: number, init?: ClassificationHead): Generator<void, ClassificationHead> {
+export async function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): Promise<ClassificationHead> {
   const K = labels.length;
   const D = samples[0]!.x.length;
   const N = samples.length;
@@ -74,6 +51,8 @@ function* classifierSteps(labels: string[], samples: ClsSample[], mode: 'softmax
     }
   }
   const adam = new Adam(params, 0.02);
+  // Big sample sets train inside the server: the event loop gets a turn every 50 ms.
+  const turn = eventLoopTurns();
   const grad = new Float64Array(params.length);
   const z = new Float64Array(K);
   const W = D + 1;
@@ -99,7 +78,7 @@ function* classifierSteps(labels: string[], samples: ClsSample[], mode: 'softmax
     }
     for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) grad[k * (D + 1) + d]! += 2 * l2 * params[k * (D + 1) + d]!;
     adam.step(grad);
-    yield;
+    await turn();
   }
   const weights: number[] = [];
   const bias: number[] = [];

@@ -24,7 +24,7 @@
 import { cropImage, rotateQuarters, type DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { iou, type Box } from '../boxes.js';
-import { classify, logLoss, trainClassifierAsync, type ClassificationHead, type ClsSample } from './classification-head.js';
+import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { BoxRefiner, ViewFrame } from './box-refiner.js';
 import { flipRgb, type Backbone } from './features.js';
 
@@ -125,11 +125,11 @@ export function jitterBox(box: Box, rand: () => number, shift = 0.1, scale = 0.1
  * from the previous solution.
  */
 export async function trainCropClassifier(backbone: string, labels: string[], train: ClsSample[], val: ClsSample[], grid = 0): Promise<CropClassifier> {
-  let head = await trainClassifierAsync(labels, train, 'softmax', 1e-1, 150);
+  let head = await trainClassifier(labels, train, 'softmax', 1e-1, 150);
   let best = head;
   let bestLoss = val.length ? logLoss(head, val) : 0;
   for (const l2 of val.length ? [1e-2, 1e-3] : []) {
-    head = await trainClassifierAsync(labels, train, 'softmax', l2, 75, head);
+    head = await trainClassifier(labels, train, 'softmax', l2, 75, head);
     const loss = logLoss(head, val);
     if (loss < bestLoss - 1e-9) [best, bestLoss] = [head, loss];
   }

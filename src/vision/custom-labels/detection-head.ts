@@ -9,7 +9,7 @@
  * box's peak) gives each box label probabilities for fusion with the crop classifier.
  */
 import { clip, nms, type Box } from '../boxes.js';
-import { classify, trainClassifierAsync, type ClassificationHead, type ClsSample } from './classification-head.js';
+import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
 import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type Letterbox } from './features.js';
 import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, rng, shuffle, sigmoid } from './math.js';
@@ -232,7 +232,7 @@ export async function trainPixelClassifier(labels: string[], views: DetectionVie
       for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [v.objects[j]!.cls] });
     }
   }
-  return trainClassifierAsync(labels, samples, 'softmax', 1e-2, 200);
+  return trainClassifier(labels, samples, 'softmax', 1e-2, 200);
 }
 
 function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: Float64Array): Float64Array {

@@ -403,7 +403,7 @@ async function trainClassification(
   let bestLoss = Infinity;
   for (const l2 of [1e-3, 1e-2, 1e-1]) {
     check(options.signal);
-    const head = trainClassifier(labels, trainSamples, mode, l2);
+    const head = await trainClassifier(labels, trainSamples, mode, l2);
     const loss = logLoss(head, valSamples);
     if (loss < bestLoss - 1e-9) [best, bestLoss] = [head, loss];
   }
