@@ -8,13 +8,14 @@
  * several labels also the label-blind mAP@0.5 (are the boxes found at all, named right or not).
  * Usage: npx tsc -p . && node dist/bench/custom-labels-eval.js [--only raccoon,cards,mask] [--splits 3] [--json bench/results/custom-labels-eval.json]
  * Experiment knobs (environment): HEAD_LR, HEAD_L2, PATIENCE, EPOCHS (detection head), BACKBONE (ImageNet backbone id,
- * or centernet-features to measure the fallback), VERBOSE=1 (progress lines).
+ * or centernet-features to measure the fallback), VERBOSE=1 (progress lines), DIAG=1 (where detection errs: boxes not found, found but misnamed, confusions),
+ * MODELS=<folder> (save each split's trained model there, or load it when present: decode-only experiments).
  */
 import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import type { Box } from '../src/vision/boxes.js';
-import { trainModel, predict, type TrainingImage } from '../src/vision/custom-labels/train.js';
+import { iou, type Box } from '../src/vision/boxes.js';
+import { trainModel, predict, type TrainedModel, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { evaluateClassification, evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { rng, shuffle } from '../src/vision/custom-labels/math.js';
 import { EVAL_DATA } from './util.js';
@@ -69,6 +70,40 @@ function agnosticData(test: TrainingImage[], preds: { label: string; score: numb
   });
 }
 
+/**
+ * Where detection errs (DIAG=1): per true box, whether any predicted box overlaps it at IoU >= 0.5,
+ * and whether the best-scored such box names it right; and which label it was mistaken for.
+ */
+function diagnose(test: TrainingImage[], preds: { label: string; score: number; box?: Box }[][]) {
+  let found = 0;
+  let named = 0;
+  let total = 0;
+  const confusions = new Map<string, number>();
+  const ious: number[] = [];
+  const edges: number[][] = [];
+  test.forEach((im, j) => {
+    for (const t of im.boxes ?? []) {
+      total++;
+      const over = preds[j]!.filter((p) => p.box && iou(p.box, t.box) >= 0.5).sort((a, b) => b.score - a.score);
+      const best = Math.max(0, ...preds[j]!.map((p) => (p.box ? iou(p.box, t.box) : 0)));
+      if (!over.length) {
+        ious.push(best);
+        continue;
+      }
+      found++;
+      const b = over[0]!.box!;
+      edges.push([(b.left - t.box.left) / t.box.width, (b.top - t.box.top) / t.box.height, (b.left + b.width - t.box.left - t.box.width) / t.box.width, (b.top + b.height - t.box.top - t.box.height) / t.box.height, iou(b, t.box)]);
+      if (over[0]!.label === t.label) named++;
+      else confusions.set(`${t.label}->${over[0]!.label}`, (confusions.get(`${t.label}->${over[0]!.label}`) ?? 0) + 1);
+    }
+  });
+  return { total, found, named, confusions: Object.fromEntries([...confusions].sort((a, b) => b[1] - a[1])), missedBestIou: ious.map((v) => +v.toFixed(2)),
+    /** Found boxes: mean signed error of left, top, right, bottom (share of the true box's size), mean absolute error, mean IoU. */
+    edgeBias: [0, 1, 2, 3].map((k) => +(edges.reduce((a, e) => a + e[k]!, 0) / Math.max(1, edges.length)).toFixed(3)),
+    edgeAbs: [0, 1, 2, 3].map((k) => +(edges.reduce((a, e) => a + Math.abs(e[k]!), 0) / Math.max(1, edges.length)).toFixed(3)),
+    meanIou: +(edges.reduce((a, e) => a + e[4]!, 0) / Math.max(1, edges.length)).toFixed(3) };
+}
+
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -91,14 +126,17 @@ async function main() {
         const test = order.slice(0, nTest).map((i) => all[i]!);
         const train = order.slice(nTest).map((i) => all[i]!);
         const t0 = Date.now();
-        const model = await trainModel(runtime, { images: train, kind: set.kind }, { seed: s, validationFraction: 0.2, headLr: process.env.HEAD_LR ? Number(process.env.HEAD_LR) : undefined, headL2: process.env.HEAD_L2 ? Number(process.env.HEAD_L2) : undefined, patience: process.env.PATIENCE ? Number(process.env.PATIENCE) : undefined, maxEpochs: process.env.EPOCHS ? Number(process.env.EPOCHS) : undefined, backbone: process.env.BACKBONE || undefined, onProgress: process.env.VERBOSE ? (f, m) => console.log(((Date.now() - t0) / 1000).toFixed(1), f.toFixed(2), m) : undefined });
+        const saved = process.env.MODELS ? join(process.env.MODELS, `${name}-${s}.json`) : undefined;
+        const model: TrainedModel = saved && existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : await trainModel(runtime, { images: train, kind: set.kind }, { seed: s, validationFraction: 0.2, headLr: process.env.HEAD_LR ? Number(process.env.HEAD_LR) : undefined, headL2: process.env.HEAD_L2 ? Number(process.env.HEAD_L2) : undefined, patience: process.env.PATIENCE ? Number(process.env.PATIENCE) : undefined, maxEpochs: process.env.EPOCHS ? Number(process.env.EPOCHS) : undefined, backbone: process.env.BACKBONE || undefined, onProgress: process.env.VERBOSE ? (f, m) => console.log(((Date.now() - t0) / 1000).toFixed(1), f.toFixed(2), m) : undefined });
         const trainS = (Date.now() - t0) / 1000;
+        if (saved && !existsSync(saved)) (mkdirSync(dirname(saved), { recursive: true }), writeFileSync(saved, JSON.stringify(model)));
         const preds: Awaited<ReturnType<typeof predict>>[] = [];
         for (const im of test) preds.push(await predict(runtime, model, readFileSync(im.path!)));
         let row: Record<string, unknown>;
         if (set.kind === 'detection') {
           const ev = evaluateDetection(test.map((im, j) => ({ truth: im.boxes ?? [], predictions: preds[j]!.map((p) => ({ label: p.label, score: p.score, box: p.box! })) })), model.labels, model.thresholds);
           const agnostic = model.labels.length > 1 ? evaluateDetection(agnosticData(test, preds), ['object']).map50 : undefined;
+          if (process.env.DIAG) console.log(JSON.stringify(diagnose(test, preds)));
           row = { set: name, split: s, train: train.length, test: test.length, map50: ev.map50, map50to95: ev.map50to95, ...(agnostic !== undefined ? { map50Agnostic: agnostic } : {}), f1: ev.aggregate.f1, precision: ev.aggregate.precision, recall: ev.aggregate.recall };
         } else {
           const ev = evaluateClassification(test.map((im, j) => ({ truth: im.labels ?? [], scores: Object.fromEntries(preds[j]!.map((p) => [p.label, p.score])) })), model.labels, model.thresholds);

@@ -8,14 +8,14 @@ import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { CHANNELS, GRID, STRIDE, gridPool, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
-import { BACKGROUND, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
 import { rng } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
-import { predict, trainModel, TrainingError, type TrainingImage } from '../src/vision/custom-labels/train.js';
+import { checkModel, predict, trainModel, TrainingError, type TrainedModel, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
 
 describe('Custom Labels detection head (synthetic)', () => {
@@ -131,6 +131,15 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     const p = classifyViews({ ...c, classifier: warm }, [train[0]!.x]);
     const q = classifyViews({ ...c, classifier: cold }, [train[0]!.x]);
     assert.ok(p[0]! > 0.9 && q[0]! < 0.5, `one step from the trained head keeps it (${p[0]}), from zero does not (${q[0]})`);
+    // A stored model is served only when its crop classifier was trained on this Argus's box descriptor.
+    assert.equal(c.descriptor, CROP_DESCRIPTOR);
+    const detector: DetectionHead = { labels: ['object'], mean: [], std: [], weights: [], bias: [], box: [], crop: c };
+    const model: TrainedModel = { format: 'argus-custom-labels/1', kind: 'detection', labels: ['a', 'b'], thresholds: {}, backbone: 'x', detector, training: { seed: 1, trainingImages: 1, validationImages: 1, wallMs: 0, validationF1: 0 } };
+    assert.equal(checkModel(JSON.parse(JSON.stringify(model))).detector?.crop?.descriptor, CROP_DESCRIPTOR);
+    const { descriptor: _, ...older } = c;
+    assert.throws(() => checkModel({ ...model, detector: { ...detector, crop: older } }), /version 1 box descriptors .* train a new version/);
+    assert.throws(() => checkModel({ ...model, format: 'other/9' }), /unknown model format 'other\/9'/);
+    assert.throws(() => checkModel({ ...model, detector: undefined }), /detection model has no detector head/);
   });
 });
 

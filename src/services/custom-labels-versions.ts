@@ -19,7 +19,7 @@ import type { BucketRepository, CustomLabelsRepository, ProjectRecord, ProjectVe
 import type { DecodedImage } from '../media/image.js';
 import { InvalidParameter, ResourceInUse, ResourceNotFound, ResourceNotReady } from '../edge/errors.js';
 import { manifestKind, parseManifestLine, type ManifestEntry } from '../vision/custom-labels/manifest.js';
-import type { CustomLabelPrediction, TrainedModel, TrainingImage } from '../vision/custom-labels/train.js';
+import { checkModel, type CustomLabelPrediction, type TrainedModel, type TrainingImage } from '../vision/custom-labels/train.js';
 import type { CustomLabelsTrainingService } from './custom-labels-training.js';
 import type { ImageSource } from './image-source.js';
 import type { JobRunner, RunningJob } from './jobs.js';
@@ -300,7 +300,7 @@ export class ProjectVersionsService {
     let m = this.loaded.get(v.arn);
     if (!m) {
       if (!v.modelBlob) return Promise.reject(new Error('the version has no trained model'));
-      m = this.d.blobs.readBuffer(v.modelBlob, MAX_MODEL_BYTES).then((b) => JSON.parse(b.toString('utf8')) as TrainedModel);
+      m = this.d.blobs.readBuffer(v.modelBlob, MAX_MODEL_BYTES).then((b) => checkModel(JSON.parse(b.toString('utf8'))));
       this.loaded.set(v.arn, m);
       m.catch(() => this.loaded.delete(v.arn));
     }

@@ -40,10 +40,20 @@ export const CROP_GRID = 2;
 /** Quarter turns of the test views (besides the box and its mirror image) when a classifier was trained with turned samples. */
 export const TURNS = [1, 2, 3];
 
+/**
+ * Version of the box descriptor (boxEmbedding). A classifier trained on another version's
+ * descriptors would still run but name boxes worse, so a model that stores another one is refused
+ * at load (checkModel in train.ts). 2: the whole box with its context (version 1, unmarked, also
+ * averaged the box's four corner sub-boxes into the pooled embedding).
+ */
+export const CROP_DESCRIPTOR = 2;
+
 /** What a detection model stores to name its boxes. */
 export interface CropClassifier {
   /** Catalogue id of the backbone that embeds crops. */
   backbone: string;
+  /** The box descriptor version it was trained on (CROP_DESCRIPTOR; absent: 1). */
+  descriptor?: number;
   /** The custom labels, then BACKGROUND. */
   labels: string[];
   classifier: ClassificationHead;
@@ -133,7 +143,7 @@ export async function trainCropClassifier(backbone: string, labels: string[], tr
     const loss = logLoss(head, val);
     if (loss < bestLoss - 1e-9) [best, bestLoss] = [head, loss];
   }
-  return { backbone, labels, classifier: best, ...(grid > 0 ? { grid } : {}) };
+  return { backbone, descriptor: CROP_DESCRIPTOR, labels, classifier: best, ...(grid > 0 ? { grid } : {}) };
 }
 
 /** The extra class of the crop classifier: boxes on no object (trained on `backgroundBox` crops). */

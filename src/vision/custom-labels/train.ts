@@ -15,7 +15,7 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, cropGrid, jitterBox, testViews, trainCropClassifier, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, trainCropClassifier, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
@@ -432,6 +432,21 @@ export interface CustomLabelPrediction {
   /** 0..1. */
   score: number;
   box?: Box;
+}
+
+/**
+ * A stored model as TrainedModel, or an Error saying why this Argus cannot serve it (another
+ * format, a head missing, a crop classifier trained on another box descriptor: train again).
+ */
+export function checkModel(doc: unknown): TrainedModel {
+  const m = doc as Partial<TrainedModel> | null;
+  if (!m || m.format !== 'argus-custom-labels/1') throw new Error(`unknown model format '${String(m?.format)}'`);
+  if (m.kind === 'detection' ? !m.detector : !m.classifier) throw new Error(`the ${m.kind} model has no ${m.kind === 'detection' ? 'detector' : 'classifier'} head`);
+  const crop = m.detector?.crop;
+  if (crop && (crop.descriptor ?? 1) !== CROP_DESCRIPTOR) {
+    throw new Error(`the model names boxes from version ${crop.descriptor ?? 1} box descriptors and this Argus computes version ${CROP_DESCRIPTOR}; train a new version of the model`);
+  }
+  return m as TrainedModel;
 }
 
 /** Runs a trained model on one image: every label/box with its score (apply `model.thresholds` or a MinConfidence after). */
