@@ -15,7 +15,8 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, trainCropClassifier, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
@@ -276,8 +277,9 @@ async function fitCropClassifier(
   const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
   const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(turned ? valViews[k]! : valViews[k]!.slice(0, 2)), y: t.y }));
   const labelsBg = [...labels, BACKGROUND];
-  const upright = await trainCropClassifier(backbone.id, labelsBg, samples(false), valSamples(false), grid);
-  const turned = await trainCropClassifier(backbone.id, labelsBg, samples(true), valSamples(true), grid);
+  // The two candidates train at once, each in a worker thread (both cores; the inference workers are idle).
+  const candidate = (t: boolean) => trainCropClassifierInWorker({ backbone: backbone.id, labels: labelsBg, train: samples(t), val: valSamples(t), grid }, options.signal);
+  const [upright, turned] = await Promise.all([candidate(false), candidate(true)]);
   const chosen = logLoss(turned.classifier, valSamples(true)) < logLoss(upright.classifier, valSamples(false)) ? { ...turned, turned: true } : upright;
   progress(0.88, 'training the box refiner');
   const regression: { x: Float32Array; t: Offsets }[] = trainItems.flatMap((t, k) => {
