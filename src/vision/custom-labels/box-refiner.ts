@@ -94,7 +94,7 @@ export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[]
     for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
     A[i * D + i]! += ridge * N;
   }
-  choleskyFactor(A, D);
+  await choleskyFactor(A, D);
   const weights: number[] = [];
   for (let t = 0; t < 4; t++) weights.push(...choleskyBack(A, B[t]!, D), tMean[t]!);
   return { from, mean: [...mean], std: [...std], weights, ridge };

@@ -38,8 +38,9 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
     mean[d]! /= N;
     std[d] = Math.sqrt(Math.max(1e-8, sq[d]! / N - mean[d]! ** 2));
   }
+  // Standardised samples in single precision: thousands of box descriptors of 2,560 dims stay small.
   const X = samples.map((s) => {
-    const z = new Float64Array(D);
+    const z = new Float32Array(D);
     for (let d = 0; d < D; d++) z[d] = (s.x[d]! - mean[d]!) / std[d]!;
     return z;
   });

@@ -205,7 +205,7 @@ export async function trainDetectionHead(labels: string[], train: DetectionView[
     bias.push(params[k * (CHANNELS + 1) + CHANNELS]!);
   }
   const head: DetectionHead = { labels, mean: [...mean], std: [...std], weights, bias, box: [] };
-  head.box = trainBoxRegression(train, head);
+  head.box = await trainBoxRegression(train, head);
   return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best };
 }
 
@@ -250,12 +250,14 @@ function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: 
 export const CENTRAL_GAUSSIAN = 0.5;
 
 /** Weighted ridge regression of log distances (cells) at pixels near object centres. */
-function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge = 1): number[] {
+async function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge = 1): Promise<number[]> {
   const D = BOX_DIMS;
   const A = new Float64Array(D * D);
   const B = Array.from({ length: 4 }, () => new Float64Array(D));
   const x = new Float64Array(D);
+  const turn = eventLoopTurns();
   for (const v of views) {
+    await turn();
     const gs = v.objects.map((o) => ({ o, g: objectGaussian(o) }));
     for (let s = 0; s < v.index.length; s++) {
       const p = v.index[s]!;
@@ -284,7 +286,7 @@ function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge =
     else A[i * D + i]! += 1e-6;
   }
   const out: number[] = [];
-  choleskyFactor(A, D);
+  await choleskyFactor(A, D);
   for (let t = 0; t < 4; t++) out.push(...choleskyBack(A, B[t]!, D));
   return out;
 }

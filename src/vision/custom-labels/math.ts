@@ -41,9 +41,14 @@ export class Adam {
   }
 }
 
-/** Overwrites the lower triangle of A (n x n, row-major, symmetric positive-definite) with its Cholesky factor L. */
-export function choleskyFactor(A: Float64Array, n: number): void {
+/**
+ * Overwrites the lower triangle of A (n x n, row-major, symmetric positive-definite) with its
+ * Cholesky factor L, giving the event loop its turns (n = 1280 takes about half a second).
+ */
+export async function choleskyFactor(A: Float64Array, n: number): Promise<void> {
+  const turn = eventLoopTurns();
   for (let j = 0; j < n; j++) {
+    await turn();
     let d = A[j * n + j]!;
     for (let k = 0; k < j; k++) d -= A[j * n + k]! ** 2;
     d = Math.sqrt(Math.max(d, 1e-12));
