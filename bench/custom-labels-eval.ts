@@ -94,7 +94,8 @@ function diagnose(test: TrainingImage[], preds: { label: string; score: number; 
       const b = over[0]!.box!;
       edges.push([(b.left - t.box.left) / t.box.width, (b.top - t.box.top) / t.box.height, (b.left + b.width - t.box.left - t.box.width) / t.box.width, (b.top + b.height - t.box.top - t.box.height) / t.box.height, iou(b, t.box)]);
       if (over[0]!.label === t.label) named++;
-      else confusions.set(`${t.label}->${over[0]!.label}`, (confusions.get(`${t.label}->${over[0]!.label}`) ?? 0) + 1);
+      else if (process.env.DIAG === 'misnamed') console.log('MISNAMED', JSON.stringify({ path: im.path, truth: t.label, box: b, said: over[0]!.label, score: over[0]!.score }));
+      if (over[0]!.label !== t.label) confusions.set(`${t.label}->${over[0]!.label}`, (confusions.get(`${t.label}->${over[0]!.label}`) ?? 0) + 1);
     }
   });
   return { total, found, named, confusions: Object.fromEntries([...confusions].sort((a, b) => b[1] - a[1])), missedBestIou: ious.map((v) => +v.toFixed(2)),

@@ -16,7 +16,7 @@ import { clip, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
-import { trainCropClassifierInWorker } from './crop-classifier-worker.js';
+import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
@@ -204,13 +204,20 @@ async function trainDetection(
     seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
     onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
+  let refit: (() => Promise<ClassificationHead>) | undefined;
   if (byCrop) {
     head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
-    head.crop = await fitCropClassifier(runtime, namer.backbone, ds, loaded, labels, train, val, options);
+    ({ crop: head.crop, refit } = await fitCropClassifier(runtime, namer.backbone, ds, loaded, labels, train, val, options));
   }
   progress(0.9, 'choosing thresholds on the validation split');
   const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img));
   const ev = evaluateDetection(val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! })), labels);
+  if (head.crop && refit) {
+    // What names boxes learns from the validation images too, with the settings validation chose.
+    progress(0.95, 'refitting the label classifiers on training and validation images');
+    head.pixel = await trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed);
+    head.crop.classifier = await refit();
+  }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
     thresholds: Object.fromEntries(ev.labels.map((l) => [l.label, l.support > 0 && l.bestF1.f1 > 0 ? l.bestF1.threshold : 0.3])),
@@ -230,15 +237,25 @@ export const BACKGROUND_BOXES = 2;
 export const REFINER_RIDGE = 0.1;
 
 /**
+ * Iterations of the crop classifier's refit on training and validation boxes, warm-started from
+ * the validation-chosen classifier (as one step of its L2 sweep). With the pixel classifier also
+ * refit, playing cards (3 splits) mAP@0.5 0.734 -> 0.754, mAP@0.5:0.95 0.516 -> 0.539: with a
+ * hundred images, a quarter more of them to learn from counts. (Refitting the heatmap too, for
+ * the epochs validation chose, changed neither cards nor raccoon beyond noise.)
+ */
+export const REFIT_ITERATIONS = 75;
+
+/**
  * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
  * are, mirrored, jittered, and jittered and turned) and background boxes, and the box refiner on
  * the jittered boxes. Validation boxes choose the classifier's L2 and whether the turned samples
- * (and turned test views) are kept.
+ * (and turned test views) are kept; `refit` then trains the chosen classifier further on the
+ * validation boxes' views (and background boxes) as well.
  */
 async function fitCropClassifier(
   runtime: ModelRuntime, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
   train: number[], val: number[], options: TrainOptions,
-): Promise<CropClassifier> {
+): Promise<{ crop: CropClassifier; refit: () => Promise<ClassificationHead> }> {
   const progress = options.onProgress ?? (() => {});
   const side = (rand: () => number): BoxViews => (rand() < 0.5 ? 'plain' : 'mirrored');
   const background = (i: number) => {
@@ -291,7 +308,9 @@ async function fitCropClassifier(
   // The refiner reads the descriptor's spatial cells (where the object sits in the crop), else the pooled embedding.
   const pooledDims = grid > 0 ? (await backbone.embedOne(runtime, loaded[0]!.img)).length : 0;
   chosen.refiner = await trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
-  return chosen;
+  const valViewsKept = (k: number) => (chosen.turned ? valViews[k]! : valViews[k]!.slice(0, 2));
+  const all = () => [...samples(chosen.turned ?? false), ...valItems.flatMap((t, k) => valViewsKept(k).map((x) => ({ x, y: t.y })))];
+  return { crop: chosen, refit: () => refitClassifierInWorker(chosen.classifier, all(), REFIT_ITERATIONS, options.signal) };
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
