@@ -215,8 +215,7 @@ async function trainDetection(
   if (head.crop && refit) {
     // What names boxes learns from the validation images too, with the settings validation chose.
     progress(0.95, 'refitting the label classifiers on training and validation images');
-    head.pixel = await trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed);
-    head.crop.classifier = await refit();
+    [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed)]);
   }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
