@@ -291,7 +291,9 @@ async function fitCropClassifier(
   });
   progress(0.85, 'training the crop classifier');
   const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
-  const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(turned ? valViews[k]! : valViews[k]!.slice(0, 2)), y: t.y }));
+  /** A validation box's views: as it is and mirrored, and turned for a classifier trained turned. */
+  const valViewsOf = (k: number, turned: boolean) => (turned ? valViews[k]! : valViews[k]!.slice(0, 2));
+  const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(valViewsOf(k, turned)), y: t.y }));
   const labelsBg = [...labels, BACKGROUND];
   // The two candidates train at once, each in a worker thread (both cores; the inference workers are idle).
   const candidate = (t: boolean) => trainCropClassifierInWorker({ backbone: backbone.id, labels: labelsBg, train: samples(t), val: valSamples(t), grid }, options.signal);
@@ -307,8 +309,8 @@ async function fitCropClassifier(
   // The refiner reads the descriptor's spatial cells (where the object sits in the crop), else the pooled embedding.
   const pooledDims = grid > 0 ? (await backbone.embedOne(runtime, loaded[0]!.img)).length : 0;
   chosen.refiner = await trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
-  const valViewsKept = (k: number) => (chosen.turned ? valViews[k]! : valViews[k]!.slice(0, 2));
-  const all = () => [...samples(chosen.turned ?? false), ...valItems.flatMap((t, k) => valViewsKept(k).map((x) => ({ x, y: t.y })))];
+  const turnedChosen = chosen.turned ?? false;
+  const all = () => [...samples(turnedChosen), ...valItems.flatMap((t, k) => valViewsOf(k, turnedChosen).map((x) => ({ x, y: t.y })))];
   return { crop: chosen, refit: () => refitClassifierInWorker(chosen.classifier, all(), REFIT_ITERATIONS, options.signal) };
 }
 
