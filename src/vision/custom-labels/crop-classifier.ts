@@ -10,7 +10,8 @@
  * are and mirrored), jittered copies (shifted and rescaled as a detector's boxes are, each
  * mirrored or not at random) and jittered copies turned by one, two and three quarter turns, so
  * the classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained
- * on boxes placed off the objects, lets the classifier also lower the score of a box on no object.
+ * on boxes placed off the objects and on the heatmap's own boxes there, lets the classifier also
+ * lower the score of a box on no object.
  * The turned samples (and turned test views) are kept only when they lower the validation loss:
  * for objects whose label does not depend on how they are turned (cards, parts, leaves, logos on
  * packs seen from above) they teach that; for the others they are dropped.
@@ -20,7 +21,9 @@
  * + the background class 0.68; + 2x2 cells 0.675 (3 splits 0.612 -> 0.640); + box voting in the
  * heatmap decode 0.748; + turned samples and views 0.787; + box refinement (box-refiner.ts) 0.802;
  * without the corner sub-boxes (5x fewer backbone runs) 0.819; + the classifiers refit on the
- * training and validation boxes (train.ts) 0.830 (3 splits 0.734 -> 0.754).
+ * training and validation boxes (train.ts) 0.830 (3 splits 0.734 -> 0.754); + hard negatives
+ * (the heatmap's boxes off every object on the training images, as BACKGROUND) 0.850 (3 splits
+ * 0.764).
  */
 import { cropImage, rotateQuarters, type DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';

@@ -12,12 +12,12 @@
 import { readFile } from 'node:fs/promises';
 import type { DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
-import { clip, type Box } from '../boxes.js';
+import { clip, iou, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
-import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead } from './detection-head.js';
+import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
   centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
@@ -207,7 +207,7 @@ async function trainDetection(
   let refit: (() => Promise<ClassificationHead>) | undefined;
   if (byCrop) {
     head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
-    ({ crop: head.crop, refit } = await fitCropClassifier(runtime, namer.backbone, ds, loaded, labels, train, val, options));
+    ({ crop: head.crop, refit } = await fitCropClassifier(runtime, head, namer.backbone, ds, loaded, labels, train, val, options));
   }
   progress(0.9, 'choosing thresholds on the validation split');
   const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img));
@@ -229,6 +229,13 @@ async function trainDetection(
 export const CROP_JITTERS = 3;
 export const BACKGROUND_BOXES = 2;
 /**
+ * Hard negatives per training image (R-CNN's hard-negative mining): boxes the trained heatmap
+ * finds there, among those it would name, that overlap no object by IoU 0.3, as BACKGROUND
+ * samples. Playing cards (3 splits): mAP@0.5 0.754 -> 0.764, label-blind 0.844 -> 0.872,
+ * mAP@0.5:0.95 0.539 -> 0.549 (4: 0.767, 0.877, 0.551, and 4 s more training).
+ */
+export const HARD_NEGATIVES = 2;
+/**
  * Ridge strength (times the sample count, on standardised dims) of the box refiner. Playing cards
  * split 1: 0.1 gives mAP@0.5 0.802 and mAP@0.5:0.95 0.529 (0.787 / 0.437 unrefined), 1 0.790 / 0.488,
  * 0.01 0.779 / 0.542.
@@ -246,13 +253,14 @@ export const REFIT_ITERATIONS = 75;
 
 /**
  * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
- * are, mirrored, jittered, and jittered and turned) and background boxes, and the box refiner on
+ * are, mirrored, jittered, and jittered and turned), background boxes and the heatmap's own boxes
+ * off every object (hard negatives), and the box refiner on
  * the jittered boxes. Validation boxes choose the classifier's L2 and whether the turned samples
  * (and turned test views) are kept; `refit` then trains the chosen classifier further on the
  * validation boxes' views (and background boxes) as well.
  */
 async function fitCropClassifier(
-  runtime: ModelRuntime, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
+  runtime: ModelRuntime, head: DetectionHead, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
   train: number[], val: number[], options: TrainOptions,
 ): Promise<{ crop: CropClassifier; refit: () => Promise<ClassificationHead> }> {
   const progress = options.onProgress ?? (() => {});
@@ -262,7 +270,16 @@ async function fitCropClassifier(
     return Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox((ds.images[i]!.boxes ?? []).map((b) => b.box), rand)).flatMap((box) =>
       box ? [{ i, y: [labels.length], gt: undefined, turn: 0, box, views: side(rand) }] : []);
   };
-  const trainItems = train.flatMap((i) => {
+  progress(0.6, 'finding hard negatives');
+  const found = await mapLimit(train, 2, async (i) => boxesToName(await findBoxes(runtime, head, loaded[i]!.img)));
+  const hard = (k: number) => {
+    const i = train[k]!;
+    const truth = (ds.images[i]!.boxes ?? []).map((b) => b.box);
+    const rand = rng(seedOf(loaded[i]!.hash, 0x4e));
+    return found[k]!.filter((d) => truth.every((t) => iou(t, d.box) < 0.3)).slice(0, HARD_NEGATIVES)
+      .map((d) => ({ i, y: [labels.length], gt: undefined, turn: 0, box: d.box, views: side(rand) }));
+  };
+  const trainItems = train.flatMap((i, k) => {
     const boxes = ds.images[i]!.boxes ?? [];
     const objects = boxes.flatMap((b, j) => {
       const rand = rng(seedOf(loaded[i]!.hash, j));
@@ -271,7 +288,7 @@ async function fitCropClassifier(
       const turned = TURNS.map((turn) => ({ i, y, gt: b.box, turn, box: jitterBox(b.box, rand), views: side(rand) }));
       return [{ i, y, gt: b.box, turn: 0, box: b.box, views: 'both' as BoxViews }, ...jittered, ...turned];
     });
-    return [...objects, ...background(i)];
+    return [...objects, ...background(i), ...hard(k)];
   });
   const valItems = val.flatMap((i) => [...(ds.images[i]!.boxes ?? []).map((b) => ({ i, y: [labels.indexOf(b.label)], box: b.box })), ...background(i)]);
   let n = 0;
@@ -327,18 +344,23 @@ export const FLIP_TTA = true;
 export const MAX_CROPS = 8;
 const MIN_CROP_OBJECTNESS = 0.05;
 
-async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
+/** The heatmap's boxes of an image (unnamed, unrefined). */
+async function findBoxes(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
   const lb = await letterbox(img);
-  let found;
-  if (!FLIP_TTA) found = decodeDetections(head, await runCenternet(runtime, lb.rgb), lb);
-  else {
-    const [maps, flipped] = await Promise.all([runCenternet(runtime, lb.rgb), runCenternet(runtime, flipRgb(lb.rgb, INPUT, INPUT))]);
-    found = decodeDetections(head, maps, lb, { flipped });
-  }
+  if (!FLIP_TTA) return decodeDetections(head, await runCenternet(runtime, lb.rgb), lb);
+  const [maps, flipped] = await Promise.all([runCenternet(runtime, lb.rgb), runCenternet(runtime, flipRgb(lb.rgb, INPUT, INPUT))]);
+  return decodeDetections(head, maps, lb, { flipped });
+}
+
+/** The boxes the crop classifier names: best objectness first, at least MIN_CROP_OBJECTNESS, at most MAX_CROPS. */
+const boxesToName = (found: RawDetection[]) => found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
+
+async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: DecodedImage) {
+  const found = await findBoxes(runtime, head, img);
   const crop = head.crop;
   if (!crop) return found;
   const backbone = backboneById(crop.backbone);
-  const boxes = found.filter((d) => d.score >= MIN_CROP_OBJECTNESS).slice(0, MAX_CROPS);
+  const boxes = boxesToName(found);
   const probs = await Promise.all(boxes.map(async (d) => {
     const views = await testViews(runtime, backbone, img, d.box, crop.grid ?? 0, crop.turned ?? false);
     if (crop.refiner) d.box = clip(refineBox(crop.refiner, d.box, views)) ?? d.box;
