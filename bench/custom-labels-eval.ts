@@ -8,7 +8,7 @@
  * several labels also the label-blind mAP@0.5 (are the boxes found at all, named right or not).
  * Usage: npx tsc -p . && node dist/bench/custom-labels-eval.js [--only raccoon,cards,mask] [--splits 3] [--json bench/results/custom-labels-eval.json]
  * Experiment knobs (environment): HEAD_LR, HEAD_L2, PATIENCE, EPOCHS (detection head), BACKBONE (ImageNet backbone id,
- * or centernet-features to measure the fallback), VERBOSE=1 (progress lines), DIAG=1 (where detection errs: boxes not found, found but misnamed, confusions),
+ * or centernet-features to measure the fallback), VERBOSE=1 (progress lines), DIAG=1 (where detection errs: boxes not found, found but misnamed, confusions; DIAG=misnamed also lists each misnamed box),
  * MODELS=<folder> (save each split's trained model there, or load it when present: decode-only experiments).
  */
 import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -85,17 +85,21 @@ function diagnose(test: TrainingImage[], preds: { label: string; score: number; 
     for (const t of im.boxes ?? []) {
       total++;
       const over = preds[j]!.filter((p) => p.box && iou(p.box, t.box) >= 0.5).sort((a, b) => b.score - a.score);
-      const best = Math.max(0, ...preds[j]!.map((p) => (p.box ? iou(p.box, t.box) : 0)));
-      if (!over.length) {
-        ious.push(best);
+      const top = over[0];
+      if (!top) {
+        ious.push(Math.max(0, ...preds[j]!.map((p) => (p.box ? iou(p.box, t.box) : 0))));
         continue;
       }
       found++;
-      const b = over[0]!.box!;
+      const b = top.box!;
       edges.push([(b.left - t.box.left) / t.box.width, (b.top - t.box.top) / t.box.height, (b.left + b.width - t.box.left - t.box.width) / t.box.width, (b.top + b.height - t.box.top - t.box.height) / t.box.height, iou(b, t.box)]);
-      if (over[0]!.label === t.label) named++;
-      else if (process.env.DIAG === 'misnamed') console.log('MISNAMED', JSON.stringify({ path: im.path, truth: t.label, box: b, said: over[0]!.label, score: over[0]!.score }));
-      if (over[0]!.label !== t.label) confusions.set(`${t.label}->${over[0]!.label}`, (confusions.get(`${t.label}->${over[0]!.label}`) ?? 0) + 1);
+      if (top.label === t.label) {
+        named++;
+        continue;
+      }
+      const key = `${t.label}->${top.label}`;
+      confusions.set(key, (confusions.get(key) ?? 0) + 1);
+      if (process.env.DIAG === 'misnamed') console.log('MISNAMED', JSON.stringify({ path: im.path, truth: t.label, box: b, said: top.label, score: top.score }));
     }
   });
   return { total, found, named, confusions: Object.fromEntries([...confusions].sort((a, b) => b[1] - a[1])), missedBestIou: ious.map((v) => +v.toFixed(2)),
