@@ -312,45 +312,41 @@ export function gridPool(map: Float32Array, h: number, w: number, channels: numb
 }
 
 /**
- * An ImageNet MobileNet from the catalogue: 224 NHWC, pixel/128 - 1, pooled embedding output
- * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
+ * An ImageNet MobileNet from the catalogue: 224 NHWC, (pixel − zeroPoint) × scale as its catalogue
+ * entry states (`input.pixels`), pooled embedding output (outputs[0]); outputs[2], when the
+ * catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
  */
 export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   if (!CATALOGUE.some((m) => m.id === id)) return undefined;
   const m = manifest(id);
   const size = m.input.dims[1] ?? 224;
+  const { scale, zeroPoint } = m.input.pixels ?? { scale: 1 / 128, zeroPoint: 128 };
   const output = m.outputs[0]!;
   const spatial = m.outputs[2];
+  /** The model's outputs for one view (resized RGB, mirrored or not). */
+  const run = (runtime: ModelRuntime, rgb: Uint8Array, mirrored: boolean, outputs: string[]) => {
+    const src = mirrored ? flipRgb(rgb, size, size) : rgb;
+    const data = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) data[i] = (src[i]! - zeroPoint) * scale;
+    return runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, outputs);
+  };
+  const pooled = async (runtime: ModelRuntime, rgb: Uint8Array, mirrored: boolean) => Float32Array.from((await run(runtime, rgb, mirrored, [output]))[output]!.data);
   return {
     id,
     dims: 0,
     async embed(runtime, img) {
       const r = await resizeForModel(img, size, size, 'fill');
-      const views: Float32Array[] = [];
-      for (const rgb of [r.data, flipRgb(r.data, size, size)]) {
-        const data = new Float32Array(rgb.length);
-        for (let i = 0; i < rgb.length; i++) data[i] = rgb[i]! / 128 - 1;
-        const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output]);
-        views.push(Float32Array.from(out[output]!.data));
-      }
-      return views as [Float32Array, Float32Array];
+      return Promise.all([pooled(runtime, r.data, false), pooled(runtime, r.data, true)]);
     },
     async embedOne(runtime, img) {
-      const r = await resizeForModel(img, size, size, 'fill');
-      const data = new Float32Array(r.data.length);
-      for (let i = 0; i < r.data.length; i++) data[i] = r.data[i]! / 128 - 1;
-      const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output]);
-      return Float32Array.from(out[output]!.data);
+      return pooled(runtime, (await resizeForModel(img, size, size, 'fill')).data, false);
     },
     ...(spatial
       ? {
           async embedSpatial(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number) {
             const r = await resizeForModel(img, size, size, 'fill');
             return Promise.all(mirrored.map(async (flip) => {
-              const rgb = flip ? flipRgb(r.data, size, size) : r.data;
-              const data = new Float32Array(rgb.length);
-              for (let i = 0; i < rgb.length; i++) data[i] = rgb[i]! / 128 - 1;
-              const out = await runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, [output, spatial]);
+              const out = await run(runtime, r.data, flip, [output, spatial]);
               const map = out[spatial]!;
               const [h, w, c] = map.dims.slice(1) as [number, number, number];
               return { pooled: Float32Array.from(out[output]!.data), cells: gridPool(map.data as Float32Array, h, w, c, grid) };
