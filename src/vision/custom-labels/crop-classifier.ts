@@ -93,14 +93,15 @@ export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, im
 
 /** The test views of a found box: as it is, mirrored, and (for a classifier trained turned) turned by TURNS, alternately mirrored. */
 export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, grid: number, turned: boolean): Promise<{ x: Float32Array; frame: ViewFrame }[]> {
-  const [plain, mirror] = await boxEmbedding(runtime, backbone, img, box, 'both', grid);
-  const views = [{ x: plain!, frame: { turn: 0, mirrored: false } }, { x: mirror!, frame: { turn: 0, mirrored: true } }];
-  for (const turn of turned ? TURNS : []) {
-    const mirrored = turn % 2 === 0;
-    const [x] = await boxEmbedding(runtime, backbone, img, box, mirrored ? 'mirrored' : 'plain', grid, turn);
-    views.push({ x: x!, frame: { turn, mirrored } });
-  }
-  return views;
+  const [[plain, mirror], turnedViews] = await Promise.all([
+    boxEmbedding(runtime, backbone, img, box, 'both', grid),
+    Promise.all((turned ? TURNS : []).map(async (turn) => {
+      const mirrored = turn % 2 === 0;
+      const [x] = await boxEmbedding(runtime, backbone, img, box, mirrored ? 'mirrored' : 'plain', grid, turn);
+      return { x: x!, frame: { turn, mirrored } };
+    })),
+  ]);
+  return [{ x: plain!, frame: { turn: 0, mirrored: false } }, { x: mirror!, frame: { turn: 0, mirrored: true } }, ...turnedViews];
 }
 
 /** The spatial grid a backbone gives box descriptors: CROP_GRID where it exposes its pre-pooling map, else 0 (none). */
