@@ -41,40 +41,40 @@ async function main(argv: string[]): Promise<void> {
       for (const e of entries) {
         const name = e.sourceRef.slice(prefix.length);
         await s3.send(new PutObjectCommand({ Bucket: set.name, Key: `images/${name}`, Body: readFileSync(join(set.images, name)) }));
-    }
-    await s3.send(new PutObjectCommand({ Bucket: set.name, Key: 'train.manifest', Body: writeManifest(entries) }));
-    const { ProjectArn } = await client.send(new rk.CreateProjectCommand({ ProjectName: set.name }));
-    await client.send(new rk.CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: set.name, Name: 'train.manifest' } } } }));
-    const { ProjectVersionArn } = await client.send(new rk.CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: set.name, S3KeyPrefix: 'out/' } }));
-    const status = async () => (await client.send(new rk.DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
+      }
+      await s3.send(new PutObjectCommand({ Bucket: set.name, Key: 'train.manifest', Body: writeManifest(entries) }));
+      const { ProjectArn } = await client.send(new rk.CreateProjectCommand({ ProjectName: set.name }));
+      await client.send(new rk.CreateDatasetCommand({ ProjectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: set.name, Name: 'train.manifest' } } } }));
+      const { ProjectVersionArn } = await client.send(new rk.CreateProjectVersionCommand({ ProjectArn, VersionName: 'v1', OutputConfig: { S3Bucket: set.name, S3KeyPrefix: 'out/' } }));
+      const status = async () => (await client.send(new rk.DescribeProjectVersionsCommand({ ProjectArn, VersionNames: ['v1'] }))).ProjectVersionDescriptions![0]!;
       // How long the API waits at worst while a model trains in the same process.
       const lag = monitorEventLoopDelay({ resolution: 20 });
       lag.enable();
       while ((await status()).Status === 'TRAINING_IN_PROGRESS') await new Promise((r) => setTimeout(r, 1000));
       lag.disable();
-    await client.send(new rk.StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }));
-    while ((await status()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 200));
-    if ((await status()).Status !== 'RUNNING') throw new Error(`the model did not start: ${(await status()).StatusMessage}`);
+      await client.send(new rk.StartProjectVersionCommand({ ProjectVersionArn, MinInferenceUnits: 1 }));
+      while ((await status()).Status === 'STARTING') await new Promise((r) => setTimeout(r, 200));
+      if ((await status()).Status !== 'RUNNING') throw new Error(`the model did not start: ${(await status()).StatusMessage}`);
 
-    const photos = entries.slice(0, PHOTOS).map((e) => readFileSync(join(set.images, e.sourceRef.slice(prefix.length))));
-    const time = async (send: () => Promise<unknown>) => {
-      const t0 = performance.now();
-      await send();
-      return performance.now() - t0;
-    };
-    const custom: number[] = [];
-    const labels: number[] = [];
-    // One call of each outside the timing (model loading and warm-up).
-    await client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: photos[0]! } }));
-    await client.send(new rk.DetectLabelsCommand({ Image: { Bytes: photos[0]! } }));
-    for (const bytes of photos) {
-      custom.push(await time(() => client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: bytes } }))));
-      labels.push(await time(() => client.send(new rk.DetectLabelsCommand({ Image: { Bytes: bytes } }))));
-    }
-    const result = { set: set.name, photos: photos.length, detectCustomLabelsMedianMs: median(custom), detectLabelsMedianMs: median(labels), ratio: median(custom) / median(labels), backbone: (await status()).BaseModelVersion, trainingMaxEventLoopDelayMs: Math.round(lag.max / 1e6) };
-    console.log(`${set.name}: DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} photos, backbone ${result.backbone}); while training, the event loop waited at most ${result.trainingMaxEventLoopDelayMs} ms`);
-    results.push(result);
-    await client.send(new rk.StopProjectVersionCommand({ ProjectVersionArn }));
+      const photos = entries.slice(0, PHOTOS).map((e) => readFileSync(join(set.images, e.sourceRef.slice(prefix.length))));
+      const time = async (send: () => Promise<unknown>) => {
+        const t0 = performance.now();
+        await send();
+        return performance.now() - t0;
+      };
+      const custom: number[] = [];
+      const labels: number[] = [];
+      // One call of each outside the timing (model loading and warm-up).
+      await client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: photos[0]! } }));
+      await client.send(new rk.DetectLabelsCommand({ Image: { Bytes: photos[0]! } }));
+      for (const bytes of photos) {
+        custom.push(await time(() => client.send(new rk.DetectCustomLabelsCommand({ ProjectVersionArn, Image: { Bytes: bytes } }))));
+        labels.push(await time(() => client.send(new rk.DetectLabelsCommand({ Image: { Bytes: bytes } }))));
+      }
+      const result = { set: set.name, photos: photos.length, detectCustomLabelsMedianMs: median(custom), detectLabelsMedianMs: median(labels), ratio: median(custom) / median(labels), backbone: (await status()).BaseModelVersion, trainingMaxEventLoopDelayMs: Math.round(lag.max / 1e6) };
+      console.log(`${set.name}: DetectCustomLabels median ${result.detectCustomLabelsMedianMs.toFixed(0)} ms, DetectLabels median ${result.detectLabelsMedianMs.toFixed(0)} ms: ${result.ratio.toFixed(2)}x (${photos.length} photos, backbone ${result.backbone}); while training, the event loop waited at most ${result.trainingMaxEventLoopDelayMs} ms`);
+      results.push(result);
+      await client.send(new rk.StopProjectVersionCommand({ ProjectVersionArn }));
     }
   });
   mkdirSync(dirname(jsonPath), { recursive: true });
