@@ -16,12 +16,13 @@ function inWorker<T>(job: Job, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error('training was cancelled'));
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
-    const abort = () => void worker.terminate().then(() => reject(new Error('training was cancelled')));
+    // Terminating the worker ends it with 'exit', which rejects (after a result, rejecting changes nothing).
+    const abort = () => void worker.terminate();
     signal?.addEventListener('abort', abort, { once: true });
     const done = () => signal?.removeEventListener('abort', abort);
     worker.once('message', (m: T) => (done(), resolve(m)));
     worker.once('error', (e) => (done(), reject(e)));
-    worker.once('exit', (code) => (done(), reject(new Error(`crop classifier worker exited with code ${code}`))));
+    worker.once('exit', (code) => (done(), reject(new Error(signal?.aborted ? 'training was cancelled' : `crop classifier worker exited with code ${code}`))));
   });
 }
 
