@@ -1,6 +1,6 @@
 /**
  * Box refinement from a box's crop (R-CNN's bounding-box regression): a ridge regression from the
- * spatial cells of the crop descriptor (crop-classifier.ts) to the offsets that carry the box onto
+ * crop descriptor (crop-classifier.ts: its spatial cells where the backbone has them) to the offsets that carry the box onto
  * the object it sits on, trained on jittered copies of the true boxes. The crop classifier embeds
  * every found box anyway, so the refinement costs one small product per view.
  *
@@ -15,8 +15,6 @@ import { choleskyBack, choleskyFactor, eventLoopTurns } from './math.js';
 export type Offsets = [number, number, number, number];
 
 export interface BoxRefiner {
-  /** The descriptor dims the regression reads: [from, descriptor length). */
-  from: number;
   mean: number[];
   std: number[];
   /** 4 x (D + 1): weights on standardised dims, then the intercept. */
@@ -62,13 +60,13 @@ export function fromView(t: Offsets, v: ViewFrame): Offsets {
   return q === 0 ? u : q === 1 ? [u[1], -u[0], u[3], u[2]] : q === 2 ? [-u[0], -u[1], u[2], u[3]] : [-u[1], u[0], u[3], u[2]];
 }
 
-/** Ridge regression (closed form, standardised dims, unpenalised intercept) of offsets from descriptor dims [from, end). */
-export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], from: number, ridge: number): Promise<BoxRefiner> {
-  const D = samples[0]!.x.length - from;
+/** Ridge regression (closed form, standardised dims, unpenalised intercept) of offsets from descriptors. */
+export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], ridge: number): Promise<BoxRefiner> {
+  const D = samples[0]!.x.length;
   const N = samples.length;
   const mean = new Float64Array(D);
   const sq = new Float64Array(D);
-  for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[from + d]!, sq[d]! += s.x[from + d]! ** 2);
+  for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[d]!, sq[d]! += s.x[d]! ** 2);
   const std = new Float64Array(D);
   for (let d = 0; d < D; d++) {
     mean[d]! /= N;
@@ -81,7 +79,7 @@ export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[]
   const turn = eventLoopTurns();
   for (const s of samples) {
     await turn();
-    for (let d = 0; d < D; d++) z[d] = (s.x[from + d]! - mean[d]!) / std[d]!;
+    for (let d = 0; d < D; d++) z[d] = (s.x[d]! - mean[d]!) / std[d]!;
     for (let i = 0; i < D; i++) {
       const zi = z[i]!;
       if (zi === 0) continue;
@@ -97,7 +95,7 @@ export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[]
   await choleskyFactor(A, D);
   const weights: number[] = [];
   for (let t = 0; t < 4; t++) weights.push(...choleskyBack(A, B[t]!, D), tMean[t]!);
-  return { from, mean: [...mean], std: [...std], weights, ridge };
+  return { mean: [...mean], std: [...std], weights, ridge };
 }
 
 /** The offsets one view's descriptor asks for, in the view's frame. */
@@ -107,7 +105,7 @@ export function predictOffsets(r: BoxRefiner, x: Float32Array): Offsets {
   for (let t = 0; t < 4; t++) {
     const w = t * (D + 1);
     let v = r.weights[w + D]!;
-    for (let d = 0; d < D; d++) v += (r.weights[w + d]! * (x[r.from + d]! - r.mean[d]!)) / r.std[d]!;
+    for (let d = 0; d < D; d++) v += (r.weights[w + d]! * (x[d]! - r.mean[d]!)) / r.std[d]!;
     out[t] = v;
   }
   return out;

@@ -4,9 +4,9 @@
  * backbone's embedding of its crop ("which label is it"). ImageNet features tell look-alike
  * labels apart (playing-card ranks, part variants) far better than the detector's own features.
  *
- * The box descriptor is the backbone's pooled embedding of the box (10% context each side)
- * followed, where the backbone exposes its pre-pooling map, by that map averaged over 2x2 cells
- * (the pooled mean loses where details sit). Training samples are the ground-truth boxes (as they
+ * The box descriptor is the backbone's pre-pooling map of the box (10% context each side)
+ * averaged over 2x2 cells, which keeps where details sit (a backbone without such a map gives its
+ * pooled embedding). Training samples are the ground-truth boxes (as they
  * are and mirrored), jittered copies (shifted and rescaled as a detector's boxes are, each
  * mirrored or not at random) and jittered copies turned by one, two and three quarter turns, so
  * the classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained
@@ -46,11 +46,12 @@ export const TURNS = [1, 2, 3];
 
 /**
  * Version of the box descriptor (boxEmbedding). A classifier trained on another version's
- * descriptors would still run but name boxes worse, so a model that stores another one is refused
- * at load (checkModel in train.ts). 2: the whole box with its context (version 1, unmarked, also
- * averaged the box's four corner sub-boxes into the pooled embedding).
+ * descriptors would not fit or would name boxes worse, so a model that stores another one is
+ * refused at load (checkModel in train.ts). 3: the 2x2 cells alone (version 2 put the pooled
+ * embedding before them; version 1, unmarked, also averaged the box's four corner sub-boxes into
+ * the pooled embedding).
  */
-export const CROP_DESCRIPTOR = 2;
+export const CROP_DESCRIPTOR = 3;
 
 /** What a detection model stores to name its boxes. */
 export interface CropClassifier {
@@ -73,10 +74,10 @@ export interface CropClassifier {
 export type BoxViews = 'both' | 'plain' | 'mirrored';
 
 /**
- * Descriptor(s) of a box (ratios of the image): per view, the backbone's pooled embedding of the
- * context-padded box turned clockwise by `turn` quarter turns; with `grid` > 0, followed by its
- * pre-pooling map averaged over grid x grid cells (Backbone.embedSpatial), which keeps where in
- * the box features sit. 'both' gives [plain, mirrored].
+ * Descriptor(s) of a box (ratios of the image): per view, the backbone's embedding of the
+ * context-padded box turned clockwise by `turn` quarter turns: with `grid` > 0 its pre-pooling map
+ * averaged over grid x grid cells (Backbone.embedSpatial), which keeps where in the box features
+ * sit, else its pooled embedding. 'both' gives [plain, mirrored].
  */
 export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, which: BoxViews = 'both', grid = 0, turn = 0): Promise<Float32Array[]> {
   if (grid > 0 && !backbone.embedSpatial) throw new Error(`backbone '${backbone.id}' exposes no pre-pooling map for a spatial crop descriptor`);
@@ -86,7 +87,7 @@ export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, im
     width: Math.max(2, (1 + 2 * CROP_CONTEXT) * w), height: Math.max(2, (1 + 2 * CROP_CONTEXT) * h),
   }), turn);
   const mirrored = which === 'both' ? [false, true] : [which === 'mirrored'];
-  if (grid > 0) return (await backbone.embedSpatial!(runtime, crop, mirrored, grid)).map((v) => concat([v.pooled, v.cells]));
+  if (grid > 0) return backbone.embedSpatial!(runtime, crop, mirrored, grid);
   if (which === 'both') return backbone.embed(runtime, crop);
   return [await backbone.embedOne(runtime, which === 'plain' ? crop : { ...crop, data: flipRgb(crop.data, crop.width, crop.height) })];
 }
@@ -109,13 +110,6 @@ export function cropGrid(backbone: Backbone): number {
   return backbone.embedSpatial ? CROP_GRID : 0;
 }
 
-function concat(xs: Float32Array[]): Float32Array {
-  const out = new Float32Array(xs.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of xs) (out.set(x, o), (o += x.length));
-  return out;
-}
-
 function mean(xs: Float32Array[]): Float32Array {
   const out = new Float32Array(xs[0]!.length);
   for (const x of xs) for (let i = 0; i < x.length; i++) out[i]! += x[i]! / xs.length;
@@ -135,16 +129,23 @@ export function jitterBox(box: Box, rand: () => number, shift = 0.1, scale = 0.1
 }
 
 /**
+ * Full-batch Adam iterations of the crop classifier: the first L2 strength from zero weights, each
+ * later one warm-started. Naming the test cards' true boxes (playing cards, 3 splits, 2x2 cells):
+ * 150/75 iterations 0.837 right (log loss 0.434), 100/50 0.842 (0.443), in two thirds of the time.
+ */
+export const CLASSIFIER_ITERATIONS = { first: 100, next: 50 };
+
+/**
  * Trains the softmax over labels on box embeddings; the L2 strength is the one with the lowest
  * log loss on the validation boxes. The sweep goes from strong to weak L2, each warm-started
  * from the previous solution.
  */
 export async function trainCropClassifier(backbone: string, labels: string[], train: ClsSample[], val: ClsSample[], grid = 0): Promise<CropClassifier> {
-  let head = await trainClassifier(labels, train, 'softmax', 1e-1, 150);
+  let head = await trainClassifier(labels, train, 'softmax', 1e-1, CLASSIFIER_ITERATIONS.first);
   let best = head;
   let bestLoss = val.length ? logLoss(head, val) : 0;
   for (const l2 of val.length ? [1e-2, 1e-3] : []) {
-    head = await trainClassifier(labels, train, 'softmax', l2, 75, head);
+    head = await trainClassifier(labels, train, 'softmax', l2, CLASSIFIER_ITERATIONS.next, head);
     const loss = logLoss(head, val);
     if (loss < bestLoss - 1e-9) [best, bestLoss] = [head, loss];
   }

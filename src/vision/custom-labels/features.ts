@@ -254,10 +254,10 @@ export interface Backbone {
   embedOne(runtime: ModelRuntime, img: DecodedImage): Promise<Float32Array>;
   /**
    * Where the backbone exposes its pre-pooling map: per view (the image, or its mirror image), the
-   * pooled embedding and the map averaged over a grid x grid of overlapping cells (cell-major,
-   * channels inner), so a classifier also sees where features sit. The full map is not kept.
+   * map averaged over a grid x grid of overlapping cells (cell-major, channels inner), so a
+   * classifier also sees where features sit. The full map is not kept.
    */
-  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number): Promise<{ pooled: Float32Array; cells: Float32Array }[]>;
+  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number): Promise<Float32Array[]>;
 }
 
 const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
@@ -346,10 +346,9 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
           async embedSpatial(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number) {
             const r = await resizeForModel(img, size, size, 'fill');
             return Promise.all(mirrored.map(async (flip) => {
-              const out = await run(runtime, r.data, flip, [output, spatial]);
-              const map = out[spatial]!;
+              const map = (await run(runtime, r.data, flip, [spatial]))[spatial]!;
               const [h, w, c] = map.dims.slice(1) as [number, number, number];
-              return { pooled: Float32Array.from(out[output]!.data), cells: gridPool(map.data as Float32Array, h, w, c, grid) };
+              return gridPool(map.data as Float32Array, h, w, c, grid);
             }));
           },
         }

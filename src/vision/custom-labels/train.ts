@@ -15,7 +15,7 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, iou, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
@@ -249,7 +249,7 @@ export const REFINER_RIDGE = 0.1;
  * hundred images, a quarter more of them to learn from counts. (Refitting the heatmap too, for
  * the epochs validation chose, changed neither cards nor raccoon beyond noise.)
  */
-export const REFIT_ITERATIONS = 75;
+export const REFIT_ITERATIONS = CLASSIFIER_ITERATIONS.next;
 
 /**
  * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
@@ -323,9 +323,7 @@ async function fitCropClassifier(
     const mirrored = t.views === 'both' ? [false, true] : [t.views === 'mirrored'];
     return embedded[k]!.map((x, v) => ({ x, t: toView(off, { turn: t.turn, mirrored: mirrored[v]! }) }));
   });
-  // The refiner reads the descriptor's spatial cells (where the object sits in the crop), else the pooled embedding.
-  const pooledDims = grid > 0 ? (await backbone.embedOne(runtime, loaded[0]!.img)).length : 0;
-  chosen.refiner = await trainBoxRefiner(regression, pooledDims, REFINER_RIDGE);
+  chosen.refiner = await trainBoxRefiner(regression, REFINER_RIDGE);
   const turnedChosen = chosen.turned ?? false;
   const all = () => [...samples(turnedChosen), ...valItems.flatMap((t, k) => valViewsOf(k, turnedChosen).map((x) => ({ x, y: t.y })))];
   return { crop: chosen, refit: () => refitClassifierInWorker(chosen.classifier, all(), REFIT_ITERATIONS, options.signal) };
