@@ -72,39 +72,34 @@ export interface CropClassifier {
   refiner?: BoxRefiner;
 }
 
-/** Which views of a box to embed: the box and its mirror image, or one of them. */
-export type BoxViews = 'both' | 'plain' | 'mirrored';
-
 /**
- * Descriptor(s) of a box (ratios of the image): per view, the backbone's embedding of the
- * context-padded box turned clockwise by `turn` quarter turns: with `grid` > 0 its pre-pooling map
- * averaged over grid x grid cells (Backbone.embedSpatial), which keeps where in the box features
- * sit, else its pooled embedding. 'both' gives [plain, mirrored].
+ * Descriptors of a box (ratios of the image), one per view: the backbone's embedding of the
+ * context-padded box turned clockwise by the view's quarter turns, then maybe mirrored; with
+ * `grid` > 0 its pre-pooling map averaged over grid x grid cells (Backbone.embedSpatial), which
+ * keeps where in the box features sit, else its pooled embedding.
  */
-export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, which: BoxViews = 'both', grid = 0, turn = 0): Promise<Float32Array[]> {
+export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, views: ViewFrame[], grid = 0): Promise<Float32Array[]> {
   if (grid > 0 && !backbone.embedSpatial) throw new Error(`backbone '${backbone.id}' exposes no pre-pooling map for a spatial crop descriptor`);
   const [w, h] = [box.width * img.width, box.height * img.height];
-  const crop = rotateQuarters(cropImage(img, {
+  const crop = cropImage(img, {
     left: box.left * img.width - CROP_CONTEXT * w, top: box.top * img.height - CROP_CONTEXT * h,
     width: Math.max(2, (1 + 2 * CROP_CONTEXT) * w), height: Math.max(2, (1 + 2 * CROP_CONTEXT) * h),
-  }), turn);
-  const mirrored = which === 'both' ? [false, true] : [which === 'mirrored'];
-  if (grid > 0) return backbone.embedSpatial!(runtime, crop, mirrored, grid);
-  if (which === 'both') return backbone.embed(runtime, crop);
-  return [await backbone.embedOne(runtime, which === 'plain' ? crop : { ...crop, data: flipRgb(crop.data, crop.width, crop.height) })];
+  });
+  if (grid > 0) return backbone.embedSpatial!(runtime, crop, views, grid);
+  return Promise.all(views.map((v) => {
+    const turned = rotateQuarters(crop, v.turn);
+    return backbone.embedOne(runtime, v.mirrored ? { ...turned, data: flipRgb(turned.data, turned.width, turned.height) } : turned);
+  }));
 }
+
+/** The box and its mirror image. */
+export const UPRIGHT_VIEWS: ViewFrame[] = [{ turn: 0, mirrored: false }, { turn: 0, mirrored: true }];
 
 /** The test views of a found box: as it is, mirrored, and (for a classifier trained turned) turned by TURNS, alternately mirrored. */
 export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, grid: number, turned: boolean): Promise<{ x: Float32Array; frame: ViewFrame }[]> {
-  const [[plain, mirror], turnedViews] = await Promise.all([
-    boxEmbedding(runtime, backbone, img, box, 'both', grid),
-    Promise.all((turned ? TURNS : []).map(async (turn) => {
-      const mirrored = turn % 2 === 0;
-      const [x] = await boxEmbedding(runtime, backbone, img, box, mirrored ? 'mirrored' : 'plain', grid, turn);
-      return { x: x!, frame: { turn, mirrored } };
-    })),
-  ]);
-  return [{ x: plain!, frame: { turn: 0, mirrored: false } }, { x: mirror!, frame: { turn: 0, mirrored: true } }, ...turnedViews];
+  const frames = [...UPRIGHT_VIEWS, ...(turned ? TURNS.map((turn) => ({ turn, mirrored: turn % 2 === 0 })) : [])];
+  const xs = await boxEmbedding(runtime, backbone, img, box, frames, grid);
+  return xs.map((x, k) => ({ x, frame: frames[k]! }));
 }
 
 /** The spatial grid a backbone gives box descriptors: CROP_GRID where it exposes its pre-pooling map, else 0 (none). */

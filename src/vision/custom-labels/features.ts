@@ -12,7 +12,7 @@
  * also gives that map averaged over grid cells (`embedSpatial`, for box descriptors).
  */
 import { createHash } from 'node:crypto';
-import { decodeImage, resizeForModel, S3_LIMITS, type DecodedImage } from '../../media/image.js';
+import { decodeImage, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
 import { CATALOGUE, manifest } from '../../runtime/catalogue.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
@@ -253,11 +253,13 @@ export interface Backbone {
   /** Pooled embedding of the image alone. */
   embedOne(runtime: ModelRuntime, img: DecodedImage): Promise<Float32Array>;
   /**
-   * Where the backbone exposes its pre-pooling map: per view (the image, or its mirror image), the
-   * map averaged over a grid x grid of overlapping cells (cell-major, channels inner), so a
-   * classifier also sees where features sit. The full map is not kept.
+   * Where the backbone exposes its pre-pooling map: per view (the image turned clockwise by `turn`
+   * quarter turns, then maybe mirrored), the map averaged over a grid x grid of overlapping cells
+   * (cell-major, channels inner), so a classifier also sees where features sit. The image is
+   * resized once for all its views (a fill resize to a square commutes with quarter turns). The
+   * full map is not kept.
    */
-  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number): Promise<Float32Array[]>;
+  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: { turn: number; mirrored: boolean }[], grid: number): Promise<Float32Array[]>;
 }
 
 const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
@@ -343,10 +345,10 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
     },
     ...(spatial
       ? {
-          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, mirrored: boolean[], grid: number) {
-            const r = await resizeForModel(img, size, size, 'fill');
-            return Promise.all(mirrored.map(async (flip) => {
-              const map = (await run(runtime, r.data, flip, [spatial]))[spatial]!;
+          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: { turn: number; mirrored: boolean }[], grid: number) {
+            const square = { ...img, data: (await resizeForModel(img, size, size, 'fill')).data, width: size, height: size };
+            return Promise.all(views.map(async (v) => {
+              const map = (await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, [spatial]))[spatial]!;
               const [h, w, c] = map.dims.slice(1) as [number, number, number];
               return gridPool(map.data as Float32Array, h, w, c, grid);
             }));

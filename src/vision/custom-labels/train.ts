@@ -13,9 +13,9 @@ import { readFile } from 'node:fs/promises';
 import type { DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, iou, type Box } from '../boxes.js';
-import { offsets, refineBox, toView, trainBoxRefiner, type Offsets } from './box-refiner.js';
+import { offsets, refineBox, toView, trainBoxRefiner, type Offsets, type ViewFrame } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, type BoxViews, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { evaluateClassification, evaluateDetection } from './evaluate.js';
@@ -264,11 +264,12 @@ async function fitCropClassifier(
   train: number[], val: number[], options: TrainOptions,
 ): Promise<{ crop: CropClassifier; refit: () => Promise<ClassificationHead> }> {
   const progress = options.onProgress ?? (() => {});
-  const side = (rand: () => number): BoxViews => (rand() < 0.5 ? 'plain' : 'mirrored');
+  /** One view of a box turned by `turn`, mirrored or not at random. */
+  const side = (rand: () => number, turn = 0): ViewFrame[] => [{ turn, mirrored: rand() >= 0.5 }];
   const background = (i: number) => {
     const rand = rng(seedOf(loaded[i]!.hash, 0xb6));
     return Array.from({ length: BACKGROUND_BOXES }, () => backgroundBox((ds.images[i]!.boxes ?? []).map((b) => b.box), rand)).flatMap((box) =>
-      box ? [{ i, y: [labels.length], gt: undefined, turn: 0, box, views: side(rand) }] : []);
+      box ? [{ i, y: [labels.length], gt: undefined, box, views: side(rand) }] : []);
   };
   progress(0.6, 'finding hard negatives');
   const found = await mapLimit(train, 2, async (i) => boxesToName(await findBoxes(runtime, head, loaded[i]!.img)));
@@ -277,16 +278,16 @@ async function fitCropClassifier(
     const truth = (ds.images[i]!.boxes ?? []).map((b) => b.box);
     const rand = rng(seedOf(loaded[i]!.hash, 0x4e));
     return found[k]!.filter((d) => truth.every((t) => iou(t, d.box) < 0.3)).slice(0, HARD_NEGATIVES)
-      .map((d) => ({ i, y: [labels.length], gt: undefined, turn: 0, box: d.box, views: side(rand) }));
+      .map((d) => ({ i, y: [labels.length], gt: undefined, box: d.box, views: side(rand) }));
   };
   const trainItems = train.flatMap((i, k) => {
     const boxes = ds.images[i]!.boxes ?? [];
     const objects = boxes.flatMap((b, j) => {
       const rand = rng(seedOf(loaded[i]!.hash, j));
       const y = [labels.indexOf(b.label)];
-      const jittered = Array.from({ length: CROP_JITTERS }, () => ({ i, y, gt: b.box, turn: 0, box: jitterBox(b.box, rand), views: side(rand) }));
-      const turned = TURNS.map((turn) => ({ i, y, gt: b.box, turn, box: jitterBox(b.box, rand), views: side(rand) }));
-      return [{ i, y, gt: b.box, turn: 0, box: b.box, views: 'both' as BoxViews }, ...jittered, ...turned];
+      const jittered = Array.from({ length: CROP_JITTERS }, () => ({ i, y, gt: b.box, box: jitterBox(b.box, rand), views: side(rand) }));
+      const turned = TURNS.map((turn) => ({ i, y, gt: b.box, box: jitterBox(b.box, rand), views: side(rand, turn) }));
+      return [{ i, y, gt: b.box, box: b.box, views: UPRIGHT_VIEWS }, ...jittered, ...turned];
     });
     return [...objects, ...background(i), ...hard(k)];
   });
@@ -296,7 +297,7 @@ async function fitCropClassifier(
   const grid = cropGrid(backbone);
   const embedded = await mapLimit(trainItems, 2, async (t) => {
     check(options.signal);
-    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid, t.turn);
+    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid);
     progress(0.6 + (0.25 * ++n) / total, `box crops ${n}/${total} (${backbone.id})`);
     return e;
   });
@@ -307,7 +308,7 @@ async function fitCropClassifier(
     return v.map((x) => x.x);
   });
   progress(0.85, 'training the crop classifier');
-  const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
+  const samples = (turned: boolean): ClsSample[] => trainItems.flatMap((t, k) => (turned || t.views[0]!.turn === 0 ? embedded[k]!.map((x) => ({ x, y: t.y })) : []));
   /** A validation box's views: as it is and mirrored, and turned for a classifier trained turned. */
   const valViewsOf = (k: number, turned: boolean) => (turned ? valViews[k]! : valViews[k]!.slice(0, 2));
   const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(valViewsOf(k, turned)), y: t.y }));
@@ -320,8 +321,7 @@ async function fitCropClassifier(
   const regression: { x: Float32Array; t: Offsets }[] = trainItems.flatMap((t, k) => {
     if (!t.gt) return [];
     const off = offsets(t.box, t.gt);
-    const mirrored = t.views === 'both' ? [false, true] : [t.views === 'mirrored'];
-    return embedded[k]!.map((x, v) => ({ x, t: toView(off, { turn: t.turn, mirrored: mirrored[v]! }) }));
+    return embedded[k]!.map((x, v) => ({ x, t: toView(off, t.views[v]!) }));
   });
   chosen.refiner = await trainBoxRefiner(regression, REFINER_RIDGE);
   const turnedChosen = chosen.turned ?? false;
@@ -386,13 +386,13 @@ function backboneById(id: string): Backbone {
 }
 
 /** boxEmbedding, cached by image sha256 + backbone + box. */
-async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, which: BoxViews, grid: number, turn: number): Promise<Float32Array[]> {
-  const key = `box:${backbone.id}:g${grid}:${which}:t${turn}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, views: ViewFrame[], grid: number): Promise<Float32Array[]> {
+  const key = `box:${backbone.id}:g${grid}:${views.map((v) => `${v.turn}${v.mirrored ? 'm' : ''}`).join(',')}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
   const hit = embeddingCache.get(key);
   if (hit) return hit.views;
-  const views = await boxEmbedding(runtime, backbone, img, box, which, grid, turn);
-  embeddingCache.set(key, { views, bytes: views.length * views[0]!.byteLength });
-  return views;
+  const xs = await boxEmbedding(runtime, backbone, img, box, views, grid);
+  embeddingCache.set(key, { views: xs, bytes: xs.length * xs[0]!.byteLength });
+  return xs;
 }
 
 /**
