@@ -256,8 +256,8 @@ export interface Backbone {
    * Where the backbone exposes its pre-pooling map: per view (the image turned clockwise by `turn`
    * quarter turns, then maybe mirrored), the map averaged over a grid x grid of overlapping cells
    * (cell-major, channels inner), so a classifier also sees where features sit. The image is
-   * resized once for all its views (a fill resize to a square commutes with quarter turns). The
-   * full map is not kept.
+   * resized once for all its views and the square is turned (the same picture as resizing the
+   * turned image, up to resampling). The full map is not kept.
    */
   embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: { turn: number; mirrored: boolean }[], grid: number): Promise<Float32Array[]>;
 }
