@@ -8,9 +8,10 @@
  * averaged over 2x2 cells, which keeps where details sit (a backbone without such a map gives its
  * pooled embedding). Training samples are the ground-truth boxes (as they are and mirrored),
  * jittered copies (shifted and rescaled as a detector's boxes are, each mirrored or not at
- * random) and jittered copies turned by one, two and three quarter turns, so the classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained
- * on boxes placed off the objects and on the heatmap's own boxes there, lets the classifier also
- * lower the score of a box on no object.
+ * random) and jittered copies turned by one, two and three quarter turns, so the classifier meets
+ * at test time the kind of box it was trained on. A BACKGROUND class, trained on boxes placed off
+ * the objects and on the heatmap's own boxes there, lets the classifier also lower the score of a
+ * box on no object.
  * The turned samples (and turned test views) are kept only when they lower the validation loss:
  * for objects whose label does not depend on how they are turned (cards, parts, leaves, logos on
  * packs seen from above) they teach that; for the others they are dropped.
