@@ -11,13 +11,19 @@ import {
   DescribeProjectVersionsCommand,
   DetectCustomLabelsCommand,
   StartProjectVersionCommand,
+  RekognitionClient,
   StopProjectVersionCommand,
   type ProjectVersionDescription,
 } from '@aws-sdk/client-rekognition';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { shapeImage } from './helpers/shapes.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, TEST_KEY, type TestServer } from './helpers/server.js';
 import { errorOf } from './helpers/errors.js';
 import { writeManifest } from '../src/vision/custom-labels/manifest.js';
+import { buildServices, startArgus } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 
 const BUCKET = 'shapes';
 
@@ -133,5 +139,41 @@ describe('Custom Labels from a manifest in an Argus bucket to DetectCustomLabels
     const image = { Bytes: await shapeImage('square', 107) };
     const [a, b] = await Promise.all([ProjectVersionArn!, copy.ProjectVersionArn!].map((arn) => t.rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn: arn, Image: image, MinConfidence: 0 }))));
     assert.deepEqual(b!.CustomLabels, a!.CustomLabels, 'the copy answers as the original');
+  });
+});
+
+describe('Custom Labels after a restart: a RUNNING version whose model this Argus cannot serve', () => {
+  it('ends FAILED at its first DetectCustomLabels, with ResourceNotReadyException saying why', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'argus-test-'));
+    const config = loadConfig({}, { dataDir, port: 0, credentials: [TEST_KEY], workers: 1, intraOpThreads: 1 });
+    try {
+      // What an Argus before box descriptor version 3 stored for a version that was RUNNING when it stopped.
+      const before = buildServices(config);
+      const project = before.metadata.customLabels.createProject({ name: 'older', arn: 'arn:aws:rekognition:us-east-1:000000000000:project/older/1', feature: 'CUSTOM_LABELS', status: 'CREATED', createdAt: new Date() })!;
+      const older = { format: 'argus-custom-labels/1', kind: 'detection', labels: ['a', 'b'], thresholds: {}, backbone: 'centernet-features+mobilenet-v2-tf2', detector: { crop: { backbone: 'mobilenet-v2-tf2', descriptor: 2 } } };
+      const { blobId } = await before.blobs.put(Buffer.from(JSON.stringify(older)));
+      const v = before.metadata.projectVersions.create({
+        projectKey: project.key, versionName: 'old', arn: 'arn:aws:rekognition:us-east-1:000000000000:project/older/version/old/1',
+        status: 'TRAINING_IN_PROGRESS', statusMessage: 'Training.', createdAt: new Date(), outputConfig: { bucket: BUCKET, keyPrefix: '' },
+      })!;
+      before.metadata.projectVersions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.', modelBlob: blobId });
+      await before.close();
+
+      const argus = await startArgus(config);
+      const rekognition = new RekognitionClient({ endpoint: argus.url, region: 'us-east-1', credentials: TEST_KEY, maxAttempts: 1 });
+      try {
+        const err = await errorOf(rekognition.send(new DetectCustomLabelsCommand({ ProjectVersionArn: v.arn, Image: { Bytes: await shapeImage('disc', 5) } })));
+        assert.equal(err.name, 'ResourceNotReadyException');
+        assert.match(err.message, /could not be loaded: the model names boxes from version 2 box descriptors and this Argus computes version \d+; train a new version/);
+        const [d] = (await rekognition.send(new DescribeProjectVersionsCommand({ ProjectArn: project.arn, VersionNames: ['old'] }))).ProjectVersionDescriptions!;
+        assert.equal(d!.Status, 'FAILED');
+        assert.match(d!.StatusMessage!, /version 2 box descriptors/);
+      } finally {
+        rekognition.destroy();
+        await argus.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -275,7 +275,7 @@ export class ProjectVersionsService {
     this.d.versions.update(v.key, { status: 'STARTING', statusMessage: 'The model is starting.', minInferenceUnits });
     this.model(v)
       .then(() => this.d.versions.update(v.key, { status: 'RUNNING', statusMessage: 'The model is running.' }))
-      .catch((err: Error) => this.d.versions.update(v.key, { status: 'FAILED', statusMessage: `The model could not be loaded: ${err.message}` }));
+      .catch((err: Error) => this.loadFailed(v, err));
     return this.version(arn);
   }
 
@@ -296,6 +296,13 @@ export class ProjectVersionsService {
     return 'DELETING';
   }
 
+  /** Marks a version whose model cannot be loaded FAILED, saying why (the message is returned). */
+  private loadFailed(v: ProjectVersionRecord, err: Error): string {
+    const statusMessage = `The model could not be loaded: ${err.message}`;
+    this.d.versions.update(v.key, { status: 'FAILED', statusMessage });
+    return statusMessage;
+  }
+
   private model(v: ProjectVersionRecord): Promise<TrainedModel> {
     let m = this.loaded.get(v.arn);
     if (!m) {
@@ -310,7 +317,10 @@ export class ProjectVersionsService {
   async detect(arn: string, img: DecodedImage, o: DetectOptions): Promise<CustomLabelResult[]> {
     const v = this.version(arn);
     if (v.status !== 'RUNNING') throw ResourceNotReady(`The project version is ${v.status}; start it with StartProjectVersion before calling DetectCustomLabels.`);
-    const model = await this.model(v);
+    // A version left RUNNING by an earlier Argus loads on first use: one this Argus cannot serve ends FAILED, as at StartProjectVersion.
+    const model = await this.model(v).catch((err: Error) => {
+      throw ResourceNotReady(`${this.loadFailed(v, err)}.`);
+    });
     const found = await this.d.training.detect(model, img, o.minConfidence, o.maxResults);
     return found.map((p) => ({ name: p.label, confidence: 100 * p.score, ...(p.box ? { box: p.box } : {}) }));
   }
