@@ -13,7 +13,7 @@ import { trainClassifier } from '../src/vision/custom-labels/classification-head
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
-import { rng } from '../src/vision/custom-labels/math.js';
+import { eventLoopTurns, rng } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { checkModel, predict, trainModel, TrainingError, type TrainedModel, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
@@ -225,6 +225,20 @@ function cards(n: number): TrainingImage[] {
     return { path: join(dir, file), boxes };
   });
 }
+
+describe('Custom Labels training in the server', () => {
+  it('training loops share one clock for event loop turns: a loop that starts after another has run long yields at once', async () => {
+    await eventLoopTurns(0)();
+    assert.equal(eventLoopTurns(20)(), undefined, 'no turn right after one');
+    const until = Date.now() + 30;
+    while (Date.now() < until); // a loop's synchronous work, 30 ms without a turn
+    const next = eventLoopTurns(20);
+    const turn = next();
+    assert.ok(turn instanceof Promise, 'the next loop gives the event loop a turn: 30 ms have passed since the last');
+    await turn;
+    assert.equal(next(), undefined, 'and then not again before 20 ms');
+  });
+});
 
 describe('Custom Labels detection with several labels (playing cards)', { skip: !hasEvalData ? NO_EVAL_DATA : !hasSharedModels ? NO_SHARED_MODELS : undefined }, () => {
   it('finds boxes class-agnostically and names them by an ImageNet crop classifier (held-out mAP well above chance)', { timeout: 180_000 }, async () => {

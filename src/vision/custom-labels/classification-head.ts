@@ -30,6 +30,8 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
   const K = labels.length;
   const D = samples[0]!.x.length;
   const N = samples.length;
+  // Big sample sets train inside the server: the event loop gets a turn every 50 ms.
+  const turn = eventLoopTurns();
   const mean = new Float64Array(D);
   const sq = new Float64Array(D);
   for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[d]!, sq[d]! += s.x[d]! ** 2);
@@ -38,12 +40,14 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
     mean[d]! /= N;
     std[d] = Math.sqrt(Math.max(1e-8, sq[d]! / N - mean[d]! ** 2));
   }
-  // Standardised samples in single precision: thousands of box descriptors of 2,560 dims stay small.
+  await turn();
+  // Standardised samples in single precision: thousands of box descriptors of 1,280 dims stay small.
   const X = samples.map((s) => {
     const z = new Float32Array(D);
     for (let d = 0; d < D; d++) z[d] = (s.x[d]! - mean[d]!) / std[d]!;
     return z;
   });
+  await turn();
   const params = new Float64Array(K * (D + 1));
   if (init) {
     for (let k = 0; k < K; k++) {
@@ -52,8 +56,6 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
     }
   }
   const adam = new Adam(params, 0.02);
-  // Big sample sets train inside the server: the event loop gets a turn every 50 ms.
-  const turn = eventLoopTurns();
   const grad = new Float64Array(params.length);
   const z = new Float64Array(K);
   const W = D + 1;

@@ -213,7 +213,9 @@ export async function trainDetectionHead(labels: string[], train: DetectionView[
 export async function trainPixelClassifier(labels: string[], views: DetectionView[], seed: number, perObject = 16): Promise<ClassificationHead> {
   const rand = rng(seed);
   const samples: ClsSample[] = [];
+  const turn = eventLoopTurns();
   for (const v of views) {
+    await turn();
     const gs = v.objects.map((o) => objectGaussian(o));
     const byObject = new Map<number, number[]>();
     for (let s = 0; s < v.index.length; s++) {
@@ -226,7 +228,10 @@ export async function trainPixelClassifier(labels: string[], views: DetectionVie
         const val = px === g.cx && py === g.cy ? 1 : g.value(px, py);
         if (val >= gv) [owner, gv] = [j, val];
       });
-      if (owner >= 0) byObject.set(owner, [...(byObject.get(owner) ?? []), s]);
+      if (owner < 0) continue;
+      const own = byObject.get(owner);
+      if (own) own.push(s);
+      else byObject.set(owner, [s]);
     }
     for (const [j, idx] of byObject) {
       for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [v.objects[j]!.cls] });

@@ -78,14 +78,17 @@ export function choleskyBack(A: Float64Array, b: Float64Array, n: number): Float
   return x;
 }
 
+/** When a training loop last gave the event loop a turn (one clock for all of them). */
+let lastTurn = Date.now();
+
 /**
  * For long synchronous training loops inside the server: `await turn()` gives the event loop a
- * turn when `ms` have passed since the last one (the API stays responsive while a model trains).
+ * turn when `ms` have passed since the last one any loop gave (the API stays responsive while a
+ * model trains, also when several loops run one after another without a turn between them).
  */
 export function eventLoopTurns(ms = 50): () => Promise<void> | undefined {
-  let since = Date.now();
   return () => {
-    if (Date.now() - since < ms) return undefined;
-    return new Promise<void>((resolve) => setImmediate(() => ((since = Date.now()), resolve())));
+    if (Date.now() - lastTurn < ms) return undefined;
+    return new Promise<void>((resolve) => setImmediate(() => ((lastTurn = Date.now()), resolve())));
   };
 }
