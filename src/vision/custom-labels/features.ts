@@ -16,6 +16,7 @@ import { decodeImage, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedIma
 import { CATALOGUE, manifest } from '../../runtime/catalogue.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
+import type { ViewFrame } from './box-refiner.js';
 import { rng, seedOf } from './math.js';
 
 export const FEATURES_MODEL = 'centernet-features';
@@ -259,7 +260,7 @@ export interface Backbone {
    * resized once for all its views and the square is turned (the same picture as resizing the
    * turned image, up to resampling). The full map is not kept.
    */
-  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: { turn: number; mirrored: boolean }[], grid: number): Promise<Float32Array[]>;
+  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], grid: number): Promise<Float32Array[]>;
 }
 
 const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
@@ -345,7 +346,7 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
     },
     ...(spatial
       ? {
-          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: { turn: number; mirrored: boolean }[], grid: number) {
+          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], grid: number) {
             const square = { ...img, data: (await resizeForModel(img, size, size, 'fill')).data, width: size, height: size };
             return Promise.all(views.map(async (v) => {
               const map = (await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, [spatial]))[spatial]!;
