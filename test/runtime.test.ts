@@ -111,6 +111,20 @@ describe('the worker pool', () => {
     await closed;
   });
 
+  it('refuses a feed that was already sent (transferred) instead of waiting forever', async () => {
+    const pool = new WorkerPool({ workers: 1, intraOpThreads: 1 });
+    try {
+      const feeds = CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(90));
+      await pool.run('centernet', feeds, [...CENTERNET.outputs]);
+      await assert.rejects(pool.run('centernet', feeds, [...CENTERNET.outputs]), /already sent to a worker/);
+      await assert.rejects(pool.run('centernet', { ...feeds, 'tower_0/images': { type: 'float32', dims: [1, 512, 512, 3], data: new Float32Array(12) } }, [...CENTERNET.outputs]), /holds 12 values for dims \[1,512,512,3\]/);
+      assert.equal(pool.inFlight(), 0);
+      assert.equal((await pool.run('centernet', CENTERNET.feeds(new Uint8Array(512 * 512 * 3).fill(90)), [...CENTERNET.outputs]))['tower_0/detections']!.dims[1], 100, 'the pool still answers');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('reports a model that fails to load as failed, with the reason', async () => {
     const pool = new WorkerPool({ workers: 1, intraOpThreads: 1 });
     try {

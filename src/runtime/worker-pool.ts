@@ -83,7 +83,13 @@ class PoolWorker {
     this.inFlight++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id }, transfer);
+      try {
+        this.worker.postMessage({ ...req, id }, transfer);
+      } catch (err) {
+        this.pending.delete(id);
+        this.inFlight--;
+        reject(err as Error);
+      }
     });
   }
 }
@@ -98,6 +104,20 @@ export interface PoolOptions {
   /** Folder of model files no npm package ships, and whether to download them (see ModelHost). */
   modelsDir?: string;
   modelDownloads?: boolean;
+}
+
+/**
+ * Feeds are transferred to the worker, not copied, so a feed sent once is empty (detached) in the
+ * caller. Sent again, the worker could not read the message and the run would never answer:
+ * every feed must hold as many values as its dims say.
+ */
+function checkFeeds(model: string, feeds: Feeds): void {
+  for (const [name, t] of Object.entries(feeds)) {
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    if (t.data.length === n) continue;
+    const why = t.data.buffer.byteLength === 0 ? ': its buffer was already sent to a worker (feeds are transferred, not copied)' : '';
+    throw new Error(`${model}: input '${name}' holds ${t.data.length} values for dims [${t.dims.join(',')}]${why}`);
+  }
 }
 
 export class WorkerPool implements ModelRuntime {
@@ -156,6 +176,7 @@ export class WorkerPool implements ModelRuntime {
     const h = this.state.get(model);
     if (!h) manifest(model);
     if (h && h.state === 'not-loaded') h.state = 'loading';
+    checkFeeds(model, feeds);
     const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
     const reply = await this.pick().send({ kind: 'run', model, feeds, outputs }, transfer);
     this.record(model, reply);
