@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import { CHANNELS, GRID, STRIDE, gridPool, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { CHANNELS, GRID, INPUT, STRIDE, gridPool, letterbox, toGrid, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
@@ -77,6 +77,30 @@ describe('Custom Labels detection head (synthetic)', () => {
       assert.ok(Math.abs(d.pixelProbs![0]! + d.pixelProbs![1]! - 1) < 1e-9);
     }
     assert.ok(decodeDetections({ ...det, pixel }, maps, lb, { minScore: 0.1 })[0]!.pixelProbs![0]! > 0.9, 'feature 0 = 4 at the strongest peak favours x');
+  });
+});
+
+describe('Custom Labels scale augmentation (synthetic)', () => {
+  it('a zoomed-out letterbox puts an object\'s pixels where its grid box says, padded with grey', async () => {
+    const [w, h] = [300, 200];
+    const data = Buffer.alloc(w * h * 3, 0);
+    const box = { left: 0.5, top: 0.25, width: 0.3, height: 0.5 };
+    for (let y = 50; y < 150; y++) for (let x = 150; x < 240; x++) data[(y * w + x) * 3] = 255;
+    const img = { data, width: w, height: h, channels: 3 as const, format: 'png' as const, bytes: 0, orientation: 1, source: { space: 'srgb', depth: '8-bit', pages: 1, hasAlpha: false } };
+    const red = (lb: Letterbox, gx: number, gy: number) => lb.rgb[(Math.round(gy * STRIDE) * INPUT + Math.round(gx * STRIDE)) * 3]!;
+    const full = await letterbox(img);
+    for (const scale of [0.75, 0.5]) {
+      const lb = await letterbox(img, scale);
+      const g = toGrid(box, lb, false, 0);
+      const f = toGrid(box, full, false, 0);
+      const c = GRID / 2;
+      assert.ok(Math.abs((g.x2 - g.x1) - scale * (f.x2 - f.x1)) < 0.5, 'the box shrinks by the scale');
+      assert.ok(Math.abs((g.x1 + g.x2) / 2 - c - scale * ((f.x1 + f.x2) / 2 - c)) < 0.5, 'about the centre');
+      assert.ok(red(lb, (g.x1 + g.x2) / 2, (g.y1 + g.y2) / 2) > 200, 'the object is where its grid box is');
+      assert.ok(red(lb, g.x1 - 2, (g.y1 + g.y2) / 2) < 50 && red(lb, g.x2 + 2, (g.y1 + g.y2) / 2) < 50, 'and not outside it');
+      assert.equal(lb.rgb[0], 114, 'the margin is letterbox grey');
+      assert.equal(lb.rgb.length, INPUT * INPUT * 3);
+    }
   });
 });
 

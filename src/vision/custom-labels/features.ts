@@ -1,6 +1,7 @@
 /**
  * Frozen-backbone features for Custom Labels training, computed once per image and view
- * (original and horizontal flip) and cached by image sha256 in a byte-bounded cache.
+ * (original, horizontal flip and, for detection, zoomed-out copies) and cached by image sha256 in
+ * a byte-bounded cache.
  *
  * Detection reads CenterNet (`centernet-features`, letterboxed 512, RGB 0..255):
  * `CenternetHead/mul` [128x128x128] at stride 4 and its class-agnostic `wh` (left/top/right/
@@ -24,6 +25,8 @@ export const INPUT = 512;
 export const STRIDE = 4;
 export const GRID = INPUT / STRIDE;
 export const CHANNELS = 128;
+/** Grey of resizeForModel's letterbox bars. */
+const LETTERBOX_PAD = 114;
 const HEAD = 'tower_0/CenternetHead/mul';
 const WH = 'tower_0/wh';
 const EXTERN = 'tower_0/extern1/hard_swish/mul_1';
@@ -59,9 +62,16 @@ export interface Letterbox {
   height: number;
 }
 
-export async function letterbox(img: DecodedImage): Promise<Letterbox> {
-  const m = await resizeForModel(img, INPUT, INPUT, 'letterbox');
-  return { rgb: m.data, scaleX: m.scaleX, scaleY: m.scaleY, padX: m.padX, padY: m.padY, width: img.width, height: img.height };
+/** The image letterboxed into the INPUT square; with `scale` < 1, into a centred square that much smaller (zoomed out, padded). */
+export async function letterbox(img: DecodedImage, scale = 1): Promise<Letterbox> {
+  const inner = Math.round(INPUT * scale);
+  const m = await resizeForModel(img, inner, inner, 'letterbox');
+  const lb = { rgb: m.data, scaleX: m.scaleX, scaleY: m.scaleY, padX: m.padX, padY: m.padY, width: img.width, height: img.height };
+  if (inner === INPUT) return lb;
+  const off = Math.floor((INPUT - inner) / 2);
+  const rgb = Buffer.alloc(INPUT * INPUT * 3, LETTERBOX_PAD);
+  for (let y = 0; y < inner; y++) m.data.copy(rgb, ((y + off) * INPUT + off) * 3, y * inner * 3, (y + 1) * inner * 3);
+  return { ...lb, rgb, padX: lb.padX + off, padY: lb.padY + off };
 }
 
 export interface CenternetMaps {
@@ -206,7 +216,8 @@ export class FeatureCache<T extends { bytes: number }> {
 }
 
 export interface CachedDetection {
-  views: [DetectionView, DetectionView];
+  /** The image as it is, mirrored, then zoomed out (TRAINING_SCALES). */
+  views: DetectionView[];
   bytes: number;
 }
 export interface CachedEmbedding {
@@ -219,26 +230,37 @@ export interface CachedEmbedding {
 export const detectionCache = new FeatureCache<CachedDetection>(600 * 1024 * 1024);
 export const embeddingCache = new FeatureCache<CachedEmbedding>(64 * 1024 * 1024);
 
-/** Sampled detection features of an image and its flip (cached by sha256 + boxes). */
+/**
+ * Zoomed-out copies (scale augmentation, each mirrored or not at random) that each training image
+ * adds to the detection head's views, besides the image as it is and mirrored. 3 splits, against
+ * none: playing cards mAP@0.5 0.773 -> 0.801, label-blind 0.873 -> 0.907, mAP@0.5:0.95 0.557 ->
+ * 0.569 (training 56 -> 62 s); raccoon mAP@0.5:0.95 0.590 -> 0.593, mAP@0.5 0.928 -> 0.923.
+ * Two copies (0.6 and 0.8): cards 0.790, label-blind 0.910, raccoon mAP@0.5:0.95 0.591, and
+ * a quarter more training time; 0.9 alone: raccoon 0.579.
+ */
+export const TRAINING_SCALES = [0.75];
+
+/** Sampled detection features of an image, its flip and its zoomed-out copies (cached by sha256 + boxes). */
 export async function detectionFeatures(
   runtime: ModelRuntime,
   img: DecodedImage,
   hash: string,
   boxes: { cls: number; box: Box }[],
 ): Promise<CachedDetection> {
-  const key = `det2:${hash}:${JSON.stringify(boxes)}`;
+  const key = `det3:${hash}:${JSON.stringify(boxes)}`;
   const hit = detectionCache.get(key);
   if (hit) return hit;
-  const lb = await letterbox(img);
+  const rand = rng(seedOf(hash, 0x5c));
+  const frames = [{ scale: 1, flipped: false }, { scale: 1, flipped: true }, ...TRAINING_SCALES.map((scale) => ({ scale, flipped: rand() >= 0.5 }))];
   const views: DetectionView[] = [];
-  for (const flipped of [false, true]) {
-    const rgb = flipped ? flipRgb(lb.rgb, INPUT, INPUT) : lb.rgb;
-    const maps = await runCenternet(runtime, rgb);
-    const objects = boxes.map((b) => toGrid(b.box, lb, flipped, b.cls));
-    views.push(sampleView(maps, objects, seedOf(hash, flipped ? 1 : 0)));
+  for (const [k, f] of frames.entries()) {
+    const lb = await letterbox(img, f.scale);
+    const maps = await runCenternet(runtime, f.flipped ? flipRgb(lb.rgb, INPUT, INPUT) : lb.rgb);
+    const objects = boxes.map((b) => toGrid(b.box, lb, f.flipped, b.cls));
+    views.push(sampleView(maps, objects, seedOf(hash, k)));
   }
   const bytes = views.reduce((n, v) => n + v.feats.byteLength + v.wh.byteLength + v.index.byteLength + v.weight.byteLength, 0);
-  const entry: CachedDetection = { views: views as [DetectionView, DetectionView], bytes };
+  const entry: CachedDetection = { views, bytes };
   detectionCache.set(key, entry);
   return entry;
 }

@@ -1,6 +1,6 @@
 /**
- * Custom Labels training from frozen pretrained networks (DESIGN §4): features once per image
- * and flip (both inference workers busy), a small head trained in TypeScript, per-label
+ * Custom Labels training from frozen pretrained networks (DESIGN §4): features once per image,
+ * flip and (detection) zoomed-out copy (both inference workers busy), a small head trained in TypeScript, per-label
  * thresholds at the best F1 on the validation split. The result is plain JSON.
  *
  * Detection: a heatmap head on CenterNet features finds the boxes. With several labels and an
@@ -199,7 +199,7 @@ async function trainDetection(
   });
   const agnostic = (v: DetectionView): DetectionView => (byCrop ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
   const trainViews: DetectionView[] = train.flatMap((i) => views[i]!).map(agnostic);
-  const valViews: DetectionView[] = val.map((i) => views[i]![0]).map(agnostic);
+  const valViews: DetectionView[] = val.map((i) => views[i]![0]!).map(agnostic);
   const { head, epochs } = await trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
     seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
     onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
