@@ -69,20 +69,23 @@ export function viewTargets(view: DetectionView, k: number): Float32Array {
   return t;
 }
 
-function featureStats(views: DetectionView[]): { mean: Float64Array; std: Float64Array } {
+async function featureStats(views: DetectionView[]): Promise<{ mean: Float64Array; std: Float64Array }> {
   const mean = new Float64Array(CHANNELS);
   const sq = new Float64Array(CHANNELS);
   let n = 0;
+  const turn = eventLoopTurns();
   for (const v of views) {
     const m = v.index.length;
+    const feats = v.feats;
     for (let s = 0; s < m; s++) {
       for (let c = 0; c < CHANNELS; c++) {
-        const f = v.feats[s * CHANNELS + c]!;
+        const f = feats[s * CHANNELS + c]!;
         mean[c]! += f;
         sq[c]! += f * f;
       }
     }
     n += m;
+    await turn();
   }
   const std = new Float64Array(CHANNELS);
   for (let c = 0; c < CHANNELS; c++) {
@@ -106,7 +109,7 @@ export interface HeadTrainOptions {
 /** Trains the heatmap logits and the box regression. */
 export async function trainDetectionHead(labels: string[], train: DetectionView[], val: DetectionView[], o: HeadTrainOptions): Promise<{ head: DetectionHead; epochs: number; bestValLoss: number }> {
   const K = labels.length;
-  const { mean, std } = featureStats(train);
+  const { mean, std } = await featureStats(train);
   const params = new Float64Array(K * (CHANNELS + 1));
   for (let k = 0; k < K; k++) params[k * (CHANNELS + 1) + CHANNELS] = Math.log(0.01 / 0.99);
   const adam = new Adam(params, o.lr ?? 0.01);
