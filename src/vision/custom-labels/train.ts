@@ -1,7 +1,7 @@
 /**
  * Custom Labels training from frozen pretrained networks (DESIGN §4): features once per image,
- * flip and (detection) zoomed-out copy (both inference workers busy), a small head trained in TypeScript, per-label
- * thresholds at the best F1 on the validation split. The result is plain JSON.
+ * flip and (detection) zoomed-out copy (both inference workers busy), a small head trained in
+ * TypeScript, per-label thresholds at the best F1 on the validation split. The result is plain JSON.
  *
  * Detection: a heatmap head on CenterNet features finds the boxes. With several labels and an
  * ImageNet backbone, that heatmap is class-agnostic and each box is named by a crop classifier
