@@ -1,8 +1,8 @@
 /**
  * Box refinement from a box's crop (R-CNN's bounding-box regression): a ridge regression from the
  * crop descriptor (crop-classifier.ts: the spatial cells of the box's map) to the offsets that
- * carry the box onto the object it sits on, trained on jittered copies of the true boxes. The crop classifier embeds
- * every found box anyway, so the refinement costs one small product per view.
+ * carry the box onto the object it sits on, trained on jittered copies of the true boxes. The crop
+ * classifier embeds every found box anyway, so the refinement costs one small product per view.
  *
  * Offsets are R-CNN's: centre shifts as shares of the box's size, log size ratios. A view is the
  * crop turned clockwise by `turn` quarter turns, then maybe mirrored; offsets are expressed in the
