@@ -195,6 +195,7 @@ describe('Custom Labels box refiner and turned views (synthetic)', () => {
     // clockwise: the bottom-left pixel (0,1) = 3 goes to the top-left
     assert.deepEqual([...Array(6).keys()].map((p) => r1.data[p * 3]), [3, 0, 4, 1, 5, 2]);
     assert.deepEqual([...Array(6).keys()].map((p) => rotateQuarters(img, 2).data[p * 3]), [5, 4, 3, 2, 1, 0]);
+    assert.deepEqual([...Array(6).keys()].map((p) => rotateQuarters(img, 3).data[p * 3]), [2, 5, 1, 4, 0, 3]);
     assert.deepEqual(rotateQuarters(rotateQuarters(img, 1), 3).data, img.data);
   });
 

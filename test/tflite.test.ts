@@ -28,9 +28,9 @@ const CLASSICS = join(EVAL_DATA, 'labels-classics-unannotated');
 const labels = () => readFileSync(join(SHARED_MODELS, FILES.v2, 'imagenet_labels.txt'), 'utf8').split(/\r?\n/);
 const top = (p: Float32Array | Int32Array, k: number) => [...p.keys()].sort((a, b) => p[b]! - p[a]!).slice(0, k);
 
-async function input(file: string, scale: number, zeroPoint: number) {
-  const rgb = await imageRgb(readFileSync(join(CLASSICS, file)), 224);
-  return { input: { type: 'float32' as const, dims: [1, 224, 224, 3], data: Float32Array.from(rgb, (p) => (p - zeroPoint) * scale) } };
+/** A photo as the backbones take it: 224x224 uint8 RGB (the converted graph scales it). */
+async function input(file: string) {
+  return { input: { type: 'uint8' as const, dims: [1, 224, 224, 3], data: new Uint8Array(await imageRgb(readFileSync(join(CLASSICS, file)), 224)) } };
 }
 
 describe('TFLite dequantization', () => {
@@ -110,7 +110,7 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
     const names = labels();
     const [embedding, softmax] = m.outputs as [string, string];
     assert.deepEqual(m.input.pixels, { scale: 1 / 128, zeroPoint: 128 });
-    const bus = await host.run(m.id, await input('bus.jpg', 1 / 128, 128), [softmax, embedding]);
+    const bus = await host.run(m.id, await input('bus.jpg'), [softmax, embedding]);
     assert.deepEqual(bus[softmax]!.dims, [1, 1001]);
     assert.deepEqual(bus[embedding]!.dims, [1, 1, 1, 1280]);
     const busTop = top(bus[softmax]!.data, 5).map((i) => names[i]!);
@@ -120,7 +120,7 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
     const emb = bus[embedding]!.data;
     assert.ok(emb.every((x) => x >= 0 && x <= 6) && emb.some((x) => x > 0.1), 'the embedding is an average of RELU6 activations');
 
-    const dog = await host.run(m.id, await input('dog.jpg', 1 / 128, 128), [softmax]);
+    const dog = await host.run(m.id, await input('dog.jpg'), [softmax]);
     const dogTop = top(dog[softmax]!.data, 1)[0]!;
     assert.ok(dogTop >= 152 && dogTop <= 269, `dog.jpg top-1 is a dog breed: ${names[dogTop]}`);
   });
@@ -128,13 +128,31 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
   it('converts the TF2 int8 per-channel model and the v1 embedding extractor', { skip: hasEvalData ? undefined : NO_EVAL_DATA }, async () => {
     const names = labels();
     const tf2 = manifest('mobilenet-v2-tf2');
-    const out = await host.run(tf2.id, await input('dog.jpg', tf2.input.pixels!.scale, tf2.input.pixels!.zeroPoint), [...tf2.outputs]);
+    const out = await host.run(tf2.id, await input('dog.jpg'), [...tf2.outputs]);
     const dogTop = top(out['Identity']!.data, 1)[0]!;
     assert.ok(dogTop >= 152 && dogTop <= 269, `tf2 dog.jpg top-1 is a dog breed: ${names[dogTop]}`);
     assert.deepEqual(out['MobileNetV2/top/GlobalPool/Mean']!.dims, [1, 1, 1, 1280]);
     const v1 = manifest('mobilenet-v1-embedding');
-    const e = await host.run(v1.id, await input('bus.jpg', 1 / 128, 128), [...v1.outputs]);
+    const e = await host.run(v1.id, await input('bus.jpg'), [...v1.outputs]);
     assert.deepEqual(e[v1.outputs[0]!]!.dims, [1, 1, 1, 1024]);
+  });
+
+  it('a converted backbone takes uint8 pixels and computes its float input as the catalogue entry says', { skip: hasEvalData ? undefined : NO_EVAL_DATA }, async () => {
+    const tf2 = manifest('mobilenet-v2-tf2');
+    const { pixels, ...plain } = tf2.input;
+    assert.deepEqual(pixels, { scale: 1 / 127.5, zeroPoint: 127 });
+    const h = new ModelHost({ intraOpThreads: 1, modelCacheDir: cacheDir, modelsDir: SHARED_MODELS, modelDownloads: false }, [tf2, { ...tf2, id: 'tf2-float-input', input: plain }]);
+    try {
+      const feed = (await input('dog.jpg')).input;
+      const out = tf2.outputs[0]!;
+      const a = (await h.run(tf2.id, { input: feed }, [out]))[out]!.data;
+      const b = (await h.run('tf2-float-input', { input: { type: 'float32', dims: feed.dims, data: Float32Array.from(feed.data, (p) => (p - 127) / 127.5) } }, [out]))[out]!.data;
+      assert.equal(a.length, 1280);
+      assert.ok(a.every((v, i) => Math.abs(v - b[i]!) < 1e-4), 'the same embedding as the float input scaled outside');
+      await assert.rejects(h.run(tf2.id, { input: { type: 'float32', dims: feed.dims, data: new Float32Array(feed.data) } }, [out]), /type|uint8|tensor\(float\)/i);
+    } finally {
+      await h.dispose();
+    }
   });
 
   it('caches conversions by source sha256, converter version and outputs, failures included', () => {

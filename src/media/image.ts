@@ -356,14 +356,14 @@ export function rotateQuarters(img: DecodedImage, quarters: number): DecodedImag
   const { width: w, height: h } = img;
   const [ow, oh] = q === 2 ? [w, h] : [h, w];
   const data = Buffer.allocUnsafe(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const [nx, ny] = q === 1 ? [h - 1 - y, x] : q === 2 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
-      const s = (y * w + x) * 3;
-      const d = (ny * ow + nx) * 3;
-      data[d] = img.data[s]!;
-      data[d + 1] = img.data[s + 1]!;
-      data[d + 2] = img.data[s + 2]!;
+  // Destination pixel of source (0, 0), and its step (in pixels) per source x and per source y.
+  const [start, dx, dy] = q === 1 ? [ow - 1, ow, -1] : q === 2 ? [ow * oh - 1, -1, -ow] : [(oh - 1) * ow, -ow, 1];
+  const src = img.data;
+  for (let y = 0, s = 0; y < h; y++) {
+    for (let x = 0, d = (start + y * dy) * 3; x < w; x++, s += 3, d += dx * 3) {
+      data[d] = src[s]!;
+      data[d + 1] = src[s + 1]!;
+      data[d + 2] = src[s + 2]!;
     }
   }
   return { ...img, data, width: ow, height: oh };

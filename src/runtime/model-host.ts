@@ -113,7 +113,7 @@ export class ModelHost {
       // No backend reads TFLite: always converted (ARGUS_CONVERT_TO_ONNX concerns TF.js models only).
       if (backend !== 'onnx') throw new Error('a TFLite model runs only on onnx, after conversion');
       if (!this.options.modelCacheDir) throw new Error('a TFLite model is converted to ONNX on first use and needs a model cache folder');
-      return onnxForTflite(file, join(this.options.modelCacheDir, 'onnx'), m.outputs).onnxPath;
+      return onnxForTflite(file, join(this.options.modelCacheDir, 'onnx'), m.outputs, m.input.pixels).onnxPath;
     }
     if (backend !== 'onnx' || m.format !== 'tfjs-graph') return file;
     if (!this.options.modelCacheDir || this.options.convertToOnnx === false) throw new Error('conversion to ONNX is turned off (ARGUS_CONVERT_TO_ONNX=0) or has no cache folder');

@@ -9,4 +9,7 @@ export interface TensorData {
 
 export const float32 = (data: Float32Array, dims: number[]): TensorData => ({ type: 'float32', dims, data });
 
-export type Feeds = Record<string, TensorData>;
+/** A model input: a tensor, or uint8 pixels for a graph that scales them itself (ModelManifest input.pixels). */
+export type FeedData = TensorData | { type: 'uint8'; dims: number[]; data: Uint8Array };
+
+export type Feeds = Record<string, FeedData>;

@@ -81,7 +81,13 @@ class TfjsModel implements LoadedModel {
 
   async run(feeds: Feeds, outputs: string[]): Promise<Record<string, TensorData>> {
     const inputs: tf.NamedTensorMap = {};
-    for (const [name, t] of Object.entries(feeds)) inputs[name] = tf.tensor(t.data, t.dims, t.type);
+    for (const [name, t] of Object.entries(feeds)) {
+      if (t.type === 'uint8') {
+        tf.dispose(Object.values(inputs));
+        throw new Error(`input '${name}': uint8 pixels are fed only to converted TFLite graphs (onnx backend); TF.js graphs take float32`);
+      }
+      inputs[name] = tf.tensor(t.data, t.dims, t.type);
+    }
     try {
       const result = this.dynamic ? await this.model.executeAsync(inputs, outputs) : await this.executeSync(inputs, outputs);
       const list = Array.isArray(result) ? result : [result];

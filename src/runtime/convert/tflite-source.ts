@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '../catalogue.js';
-import { convertTfliteBytes, TFLITE_CONVERTER_VERSION, type TfliteTensorSpec } from './tflite-to-onnx.js';
+import { convertTfliteBytes, TFLITE_CONVERTER_VERSION, type TfliteConvertOptions, type TfliteTensorSpec } from './tflite-to-onnx.js';
 
 export interface RemoteModelOptions {
   /** ARGUS_MODELS_DIR; default process.env.ARGUS_MODELS_DIR. */
@@ -108,12 +108,16 @@ interface Sidecar {
   error?: string;
 }
 
-/** The ONNX file for a .tflite, from the cache or converted now; throws the (cached) reason on failure. */
-export function onnxForTflite(tflitePath: string, cacheDir: string, outputs?: readonly string[]): TfliteConversion {
+/**
+ * The ONNX file for a .tflite, from the cache or converted now; throws the (cached) reason on
+ * failure. With `pixelInput` the graph takes uint8 pixels and scales them itself (TfliteConvertOptions).
+ */
+export function onnxForTflite(tflitePath: string, cacheDir: string, outputs?: readonly string[], pixelInput?: TfliteConvertOptions['pixelInput']): TfliteConversion {
   const bytes = readFileSync(tflitePath);
   const sha256 = sha256Of(bytes);
   const outs = outputs?.length ? `.o${createHash('sha256').update(outputs.join('\n')).digest('hex').slice(0, 8)}` : '';
-  const key = `${sha256.slice(0, 32)}.tflite${TFLITE_CONVERTER_VERSION}${outs}`;
+  const px = pixelInput ? `.u8_${pixelInput.zeroPoint}_${pixelInput.scale.toPrecision(8)}` : '';
+  const key = `${sha256.slice(0, 32)}.tflite${TFLITE_CONVERTER_VERSION}${outs}${px}`;
   const onnxPath = join(cacheDir, `${key}.onnx`);
   const sidecarPath = join(cacheDir, `${key}.json`);
   if (existsSync(sidecarPath)) {
@@ -127,7 +131,7 @@ export function onnxForTflite(tflitePath: string, cacheDir: string, outputs?: re
   const t0 = performance.now();
   let side: Sidecar;
   try {
-    const conv = convertTfliteBytes(bytes, { outputs, metadata: { source: tflitePath, source_sha256: sha256 } });
+    const conv = convertTfliteBytes(bytes, { outputs, pixelInput, metadata: { source: tflitePath, source_sha256: sha256 } });
     atomicWrite(onnxPath, conv.onnx);
     side = { converterVersion: TFLITE_CONVERTER_VERSION, sha256, inputs: conv.inputs, outputs: conv.outputs, onnxOps: conv.onnxOps };
   } catch (err) {

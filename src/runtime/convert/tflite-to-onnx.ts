@@ -50,7 +50,8 @@ export interface TfliteTensorSpec {
   name: string;
   /** The TFLite tensor's full name. */
   tensor: string;
-  dtype: 'float32';
+  /** 'uint8' for an input converted with `pixelInput`. */
+  dtype: 'float32' | 'uint8';
   dims: number[];
   /** The TFLite tensor's quantization (per tensor), i.e. float = (q − zeroPoint) × scale. */
   quantization?: { scale: number; zeroPoint: number };
@@ -66,6 +67,11 @@ export interface TfliteConvertOptions {
    * trained one learnt with that saturation (FakeQuant). Merged with the fused activation's Clip.
    */
   clampToQuantizedRange?: boolean;
+  /**
+   * The graph's image input takes uint8 pixels and computes the float input, (pixel − zeroPoint) ×
+   * scale, itself: callers send a quarter of the bytes and do no per-pixel work.
+   */
+  pixelInput?: { scale: number; zeroPoint: number };
 }
 
 export interface TfliteConvertResult {
@@ -459,15 +465,23 @@ export function convertTflite(m: TfliteModel, options: TfliteConvertOptions = {}
     if (!seen.has(i)) continue;
     const t = m.tensors[i]!;
     const q = t.quantization;
+    const px = options.pixelInput;
+    const dtype = px ? 'uint8' : 'float32';
     inputs.push({
       name: t.name,
       tensor: t.name,
-      dtype: 'float32',
+      dtype,
       dims: t.shape,
       quantization: q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: Number(q.zeroPoint[0] ?? 0n) } : undefined,
     });
-    inputInfos.push({ name: t.name, type: 'float32', dims: t.shape });
-    cv.set(i, { name: t.name, layout: 'native' });
+    inputInfos.push({ name: t.name, type: dtype, dims: t.shape });
+    if (!px) {
+      cv.set(i, { name: t.name, layout: 'native' });
+      continue;
+    }
+    const pixels = cv.node('Cast', [t.name], [{ name: 'to', type: 'int', value: 1 }]);
+    const centred = cv.node('Sub', [pixels, cv.init('zero_point', [], Float32Array.of(px.zeroPoint))]);
+    cv.set(i, { name: cv.node('Mul', [centred, cv.init('scale', [], Float32Array.of(px.scale))]), layout: 'native' });
   }
   for (const op of ops) {
     try {

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeImage, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
-import { CATALOGUE, manifest } from '../../runtime/catalogue.js';
+import { CATALOGUE } from '../../runtime/catalogue.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
 import type { ViewFrame } from './box-refiner.js';
@@ -339,23 +339,20 @@ export function gridPool(map: Float32Array, h: number, w: number, channels: numb
 }
 
 /**
- * An ImageNet MobileNet from the catalogue: 224 NHWC, (pixel − zeroPoint) × scale as its catalogue
- * entry states (`input.pixels`), pooled embedding output (outputs[0]); outputs[2], when the
- * catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
+ * An ImageNet MobileNet from the catalogue (a TFLite entry with `input.pixels`, whose converted
+ * graph takes uint8 pixels and scales them as the entry states): 224 NHWC, pooled embedding output
+ * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
  */
 export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
-  if (!CATALOGUE.some((m) => m.id === id)) return undefined;
-  const m = manifest(id);
+  const m = CATALOGUE.find((x) => x.id === id);
+  if (m?.format !== 'tflite' || !m.input.pixels) return undefined;
   const size = m.input.dims[1] ?? 224;
-  const { scale, zeroPoint } = m.input.pixels ?? { scale: 1 / 128, zeroPoint: 128 };
   const output = m.outputs[0]!;
   const spatial = m.outputs[2];
-  /** The model's outputs for one view (resized RGB, mirrored or not). */
+  /** The model's outputs for one view (resized RGB, mirrored or not); a copy is sent, since feeds are transferred. */
   const run = (runtime: ModelRuntime, rgb: Uint8Array, mirrored: boolean, outputs: string[]) => {
-    const src = mirrored ? flipRgb(rgb, size, size) : rgb;
-    const data = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) data[i] = (src[i]! - zeroPoint) * scale;
-    return runtime.run(id, { [m.input.name]: { type: 'float32', dims: [1, size, size, 3], data } }, outputs);
+    const data = mirrored ? flipRgb(rgb, size, size) : new Uint8Array(rgb);
+    return runtime.run(id, { [m.input.name]: { type: 'uint8', dims: [1, size, size, 3], data } }, outputs);
   };
   const pooled = async (runtime: ModelRuntime, rgb: Uint8Array, mirrored: boolean) => Float32Array.from((await run(runtime, rgb, mirrored, [output]))[output]!.data);
   return {

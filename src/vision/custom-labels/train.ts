@@ -411,7 +411,7 @@ async function chooseBackbone(runtime: ModelRuntime, options: TrainOptions, prob
   for (const id of want === 'auto' ? AUTO_BACKBONES : [want]) {
     const mb = mobilenetBackbone(id);
     if (!mb) {
-      why.push(`no '${id}' in the model catalogue`);
+      why.push(`no ImageNet backbone '${id}' in the model catalogue`);
       continue;
     }
     try {
