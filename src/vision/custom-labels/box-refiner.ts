@@ -9,7 +9,7 @@
  * view's own frame for training and brought back to the image's frame to average the views.
  */
 import type { Box } from '../boxes.js';
-import { choleskyBack, choleskyFactor, eventLoopTurns } from './math.js';
+import { choleskyBack, choleskyFactor, eventLoopTurns, Moments } from './math.js';
 
 /** [tx, ty, tw, th]: centre shift / size, log size ratio. */
 export type Offsets = [number, number, number, number];
@@ -64,14 +64,7 @@ export function fromView(t: Offsets, v: ViewFrame): Offsets {
 export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[], ridge: number): Promise<BoxRefiner> {
   const D = samples[0]!.x.length;
   const N = samples.length;
-  const mean = new Float64Array(D);
-  const sq = new Float64Array(D);
-  for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[d]!, sq[d]! += s.x[d]! ** 2);
-  const std = new Float64Array(D);
-  for (let d = 0; d < D; d++) {
-    mean[d]! /= N;
-    std[d] = Math.sqrt(Math.max(1e-8, sq[d]! / N - mean[d]! ** 2));
-  }
+  const { mean, std } = Moments.of(samples.map((s) => s.x));
   const tMean = [0, 1, 2, 3].map((j) => samples.reduce((a, s) => a + s.t[j]!, 0) / N);
   const A = new Float64Array(D * D);
   const B = Array.from({ length: 4 }, () => new Float64Array(D));

@@ -3,7 +3,7 @@
  * multinomial (softmax) when every image has one label, one-vs-rest sigmoids when images may have
  * several; L2, full-batch Adam from zero weights (deterministic).
  */
-import { Adam, eventLoopTurns, sigmoid } from './math.js';
+import { Adam, eventLoopTurns, Moments, sigmoid } from './math.js';
 
 export interface ClassificationHead {
   labels: string[];
@@ -32,14 +32,7 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
   const N = samples.length;
   // Big sample sets train inside the server: the event loop gets a turn every 50 ms.
   const turn = eventLoopTurns();
-  const mean = new Float64Array(D);
-  const sq = new Float64Array(D);
-  for (const s of samples) for (let d = 0; d < D; d++) (mean[d]! += s.x[d]!, sq[d]! += s.x[d]! ** 2);
-  const std = new Float64Array(D);
-  for (let d = 0; d < D; d++) {
-    mean[d]! /= N;
-    std[d] = Math.sqrt(Math.max(1e-8, sq[d]! / N - mean[d]! ** 2));
-  }
+  const { mean, std } = Moments.of(samples.map((s) => s.x));
   await turn();
   // Standardised samples in single precision: thousands of box descriptors of 1,280 dims stay small.
   const X = samples.map((s) => {

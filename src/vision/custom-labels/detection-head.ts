@@ -12,7 +12,7 @@ import { clip, nms, type Box } from '../boxes.js';
 import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
 import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type Letterbox } from './features.js';
-import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, rng, shuffle, sigmoid } from './math.js';
+import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, Moments, rng, shuffle, sigmoid } from './math.js';
 
 export interface DetectionHead {
   labels: string[];
@@ -70,29 +70,13 @@ export function viewTargets(view: DetectionView, k: number): Float32Array {
 }
 
 async function featureStats(views: DetectionView[]): Promise<{ mean: Float64Array; std: Float64Array }> {
-  const mean = new Float64Array(CHANNELS);
-  const sq = new Float64Array(CHANNELS);
-  let n = 0;
+  const moments = new Moments(CHANNELS);
   const turn = eventLoopTurns();
   for (const v of views) {
-    const m = v.index.length;
-    const feats = v.feats;
-    for (let s = 0; s < m; s++) {
-      for (let c = 0; c < CHANNELS; c++) {
-        const f = feats[s * CHANNELS + c]!;
-        mean[c]! += f;
-        sq[c]! += f * f;
-      }
-    }
-    n += m;
+    for (let s = 0; s < v.index.length; s++) moments.add(v.feats, s * CHANNELS);
     await turn();
   }
-  const std = new Float64Array(CHANNELS);
-  for (let c = 0; c < CHANNELS; c++) {
-    mean[c]! /= Math.max(1, n);
-    std[c] = Math.sqrt(Math.max(1e-8, sq[c]! / Math.max(1, n) - mean[c]! ** 2));
-  }
-  return { mean, std };
+  return moments.result();
 }
 
 export interface HeadTrainOptions {

@@ -1,4 +1,4 @@
-/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, Adam, sigmoid, Cholesky solves, event-loop turns. */
+/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, feature moments, Adam, sigmoid, Cholesky solves, event-loop turns. */
 export { rng } from '../random.js';
 
 /** A seed from a string (FNV-1a), mixed with a number. */
@@ -15,6 +15,39 @@ export function shuffle<T>(xs: T[], rand: () => number): T[] {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
+}
+
+/** Per-dimension mean and standard deviation of vectors (for standardising features), accumulated one vector at a time. */
+export class Moments {
+  private readonly sum: Float64Array;
+  private readonly sq: Float64Array;
+  private n = 0;
+  constructor(readonly dims: number) {
+    this.sum = new Float64Array(dims);
+    this.sq = new Float64Array(dims);
+  }
+  /** Adds the vector x[offset .. offset + dims). */
+  add(x: ArrayLike<number>, offset = 0): void {
+    for (let d = 0; d < this.dims; d++) {
+      const f = x[offset + d]!;
+      this.sum[d]! += f;
+      this.sq[d]! += f * f;
+    }
+    this.n++;
+  }
+  /** The mean and the standard deviation (at least 1e-4) of each dimension. */
+  result(): { mean: Float64Array; std: Float64Array } {
+    const n = Math.max(1, this.n);
+    const mean = this.sum.map((v) => v / n);
+    const std = this.sq.map((v, d) => Math.sqrt(Math.max(1e-8, v / n - mean[d]! ** 2)));
+    return { mean, std };
+  }
+  /** The moments of a set of vectors. */
+  static of(xs: ArrayLike<number>[]): { mean: Float64Array; std: Float64Array } {
+    const m = new Moments(xs[0]!.length);
+    for (const x of xs) m.add(x);
+    return m.result();
+  }
 }
 
 export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
