@@ -13,6 +13,7 @@ import { onnxForTflite, resolveRemoteModel } from '../src/runtime/convert/tflite
 import { ModelHost } from '../src/runtime/model-host.js';
 import { manifest, type ModelManifest } from '../src/runtime/catalogue.js';
 import { imageRgb } from '../src/runtime/convert/verify.js';
+import * as ort from 'onnxruntime-node';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, SHARED_MODELS, hasSharedModels, NO_SHARED_MODELS } from './helpers/eval-data.js';
 import { startTestServer } from './helpers/server.js';
 
@@ -153,6 +154,27 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
     } finally {
       await h.dispose();
     }
+  });
+
+  it('runs the int8 TF2 model in 8 bits, close to its float graph, and keeps the uint8-weight TF1 model float', { skip: hasEvalData ? undefined : NO_EVAL_DATA }, async () => {
+    const tf2 = manifest('mobilenet-v2-tf2');
+    const [pooled, logits, map] = tf2.outputs as [string, string, string];
+    const run = async (int8: boolean) => {
+      const conv = convertTfliteBytes(readFileSync(tflitePath(FILES.tf2)), { outputs: tf2.outputs, pixelInput: tf2.input.pixels, int8 });
+      const session = await ort.InferenceSession.create(conv.onnx, { intraOpNumThreads: 1 });
+      const out = await session.run({ input: new ort.Tensor('uint8', (await input('dog.jpg')).input.data, [1, 224, 224, 3]) });
+      await session.release();
+      return { ops: conv.onnxOps, out: (k: string) => out[k]!.data as Float32Array };
+    };
+    const [float, int8] = [await run(false), await run(true)];
+    assert.equal(float.ops.QuantizeLinear, undefined);
+    assert.ok(int8.ops.QuantizeLinear! > 50 && int8.ops.DequantizeLinear! > 100, JSON.stringify(int8.ops));
+    const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0) / Math.hypot(...a) / Math.hypot(...b);
+    for (const k of [pooled, map]) assert.ok(cosine(float.out(k), int8.out(k)) > 0.99, `${k}: cosine ${cosine(float.out(k), int8.out(k))}`);
+    assert.equal(top(int8.out(logits), 1)[0], top(float.out(logits), 1)[0]);
+    const v2 = manifest('mobilenet-v2');
+    const tf1 = convertTfliteBytes(readFileSync(tflitePath(FILES.v2)), { outputs: v2.outputs, int8: true });
+    assert.equal(tf1.onnxOps.QuantizeLinear, undefined, 'uint8 weights stay float');
   });
 
   it('caches conversions by source sha256, converter version and outputs, failures included', () => {

@@ -110,7 +110,8 @@ interface Sidecar {
 
 /**
  * The ONNX file for a .tflite, from the cache or converted now; throws the (cached) reason on
- * failure. With `pixelInput` the graph takes uint8 pixels and scales them itself (TfliteConvertOptions).
+ * failure. With `pixelInput` the graph takes uint8 pixels and scales them itself; a model with int8
+ * weights runs as int8 (TfliteConvertOptions).
  */
 export function onnxForTflite(tflitePath: string, cacheDir: string, outputs?: readonly string[], pixelInput?: TfliteConvertOptions['pixelInput']): TfliteConversion {
   const bytes = readFileSync(tflitePath);
@@ -131,7 +132,7 @@ export function onnxForTflite(tflitePath: string, cacheDir: string, outputs?: re
   const t0 = performance.now();
   let side: Sidecar;
   try {
-    const conv = convertTfliteBytes(bytes, { outputs, pixelInput, metadata: { source: tflitePath, source_sha256: sha256 } });
+    const conv = convertTfliteBytes(bytes, { outputs, pixelInput, int8: true, metadata: { source: tflitePath, source_sha256: sha256 } });
     atomicWrite(onnxPath, conv.onnx);
     side = { converterVersion: TFLITE_CONVERTER_VERSION, sha256, inputs: conv.inputs, outputs: conv.outputs, onnxOps: conv.onnxOps };
   } catch (err) {
