@@ -355,6 +355,9 @@ describe('Custom Labels training on real images', { skip: !hasEvalData && NO_EVA
     assert.equal(s.Version, 1);
     assert.deepEqual(s.EvaluationDetails.Labels, ['raccoon']);
     assert.equal(s.LabelEvaluationResults[0].Metrics.Threshold, Math.round(r.model.thresholds.raccoon! * 1e6) / 1e6);
+    // Rekognition's assumed threshold: the label's best-F1 point on the test set, where the summary's metrics are taken.
+    const raccoon = r.evaluation.labels[0]!;
+    if (raccoon.bestF1.f1 > 0) assert.deepEqual([r.model.thresholds.raccoon, raccoon.threshold], [raccoon.bestF1.threshold, raccoon.bestF1.threshold]);
     assert.ok(r.f1Score >= 0 && r.f1Score <= 1 && r.evaluation.map50to95! <= r.evaluation.map50);
     const found = await svc.detect(r.model, readFileSync(raccoons(31)[30]!.path!));
     assert.ok(found.every((f) => f.score >= r.model.thresholds.raccoon! && f.box));

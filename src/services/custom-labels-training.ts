@@ -7,7 +7,7 @@
  */
 import type { ModelRuntime } from '../runtime/worker-pool.js';
 import type { DecodedImage } from '../media/image.js';
-import { evaluateClassification, evaluateDetection, rekognitionSummary, type Evaluation } from '../vision/custom-labels/evaluate.js';
+import { bestF1Thresholds, evaluateClassification, evaluateDetection, rekognitionSummary, type Evaluation } from '../vision/custom-labels/evaluate.js';
 import { rng, shuffle } from '../vision/custom-labels/math.js';
 import { predict, trainModel, TrainingError, type CustomLabelPrediction, type TrainedModel, type TrainingDataset, type TrainOptions } from '../vision/custom-labels/train.js';
 import { readFile } from 'node:fs/promises';
@@ -55,10 +55,14 @@ export class CustomLabelsTrainingService {
       predictions.push(await predict(this.runtime, model, bytes));
       progress(0.9 + (0.1 * (i + 1)) / test.images.length, `evaluating ${i + 1}/${test.images.length}`);
     }
-    const evaluation =
+    const evaluate = (thresholds?: Record<string, number>) =>
       model.kind === 'detection'
-        ? evaluateDetection(test.images.map((im, j) => ({ truth: im.boxes ?? [], predictions: predictions[j]!.filter((p) => p.box).map((p) => ({ label: p.label, score: p.score, box: p.box! })) })), model.labels, model.thresholds)
-        : evaluateClassification(test.images.map((im, j) => ({ truth: im.labels ?? [], scores: Object.fromEntries(predictions[j]!.map((p) => [p.label, p.score])) })), model.labels, model.thresholds);
+        ? evaluateDetection(test.images.map((im, j) => ({ truth: im.boxes ?? [], predictions: predictions[j]!.filter((p) => p.box).map((p) => ({ label: p.label, score: p.score, box: p.box! })) })), model.labels, thresholds)
+        : evaluateClassification(test.images.map((im, j) => ({ truth: im.labels ?? [], scores: Object.fromEntries(predictions[j]!.map((p) => [p.label, p.score])) })), model.labels, thresholds);
+    // Rekognition's assumed threshold: each label's best-F1 point on the test set (the validation
+    // split's for a label the test set lacks or never finds); the summary reports the metrics there.
+    model.thresholds = bestF1Thresholds(evaluate(), model.thresholds);
+    const evaluation = evaluate(model.thresholds);
     const summary = rekognitionSummary(evaluation, {
       projectVersionArn: options.projectVersionArn,
       numberOfTrainingImages: train.images.length,

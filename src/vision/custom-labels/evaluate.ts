@@ -150,6 +150,14 @@ const mean = (xs: number[]) => {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
 };
 
+/**
+ * Each label's best-F1 score on an evaluation's data (Rekognition's assumed threshold), or
+ * `fallback[label]` (else `otherwise`) for a label without ground truth there or never found.
+ */
+export function bestF1Thresholds(ev: Evaluation, fallback: Record<string, number> = {}, otherwise = 0.5): Record<string, number> {
+  return Object.fromEntries(ev.labels.map((l) => [l.label, l.support > 0 && l.bestF1.f1 > 0 ? l.bestF1.threshold : fallback[l.label] ?? otherwise]));
+}
+
 export const COCO_IOUS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 
 /**

@@ -18,7 +18,7 @@ import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSa
 import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
-import { evaluateClassification, evaluateDetection } from './evaluate.js';
+import { bestF1Thresholds, evaluateClassification, evaluateDetection } from './evaluate.js';
 import {
   centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
 } from './features.js';
@@ -64,7 +64,10 @@ export interface TrainedModel {
   format: 'argus-custom-labels/1';
   kind: 'classification' | 'detection';
   labels: string[];
-  /** Assumed threshold per label: its best-F1 score on the validation split. */
+  /**
+   * Assumed threshold per label: its best-F1 score on the test data when the model was evaluated
+   * (Rekognition's rule; CustomLabelsTrainingService), else on the validation split.
+   */
   thresholds: Record<string, number>;
   /** Catalogue id of the frozen network(s) the heads read ('centernet-features+<id>' when boxes are named by crop). */
   backbone: string;
@@ -219,7 +222,7 @@ async function trainDetection(
   }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
-    thresholds: Object.fromEntries(ev.labels.map((l) => [l.label, l.support > 0 && l.bestF1.f1 > 0 ? l.bestF1.threshold : 0.3])),
+    thresholds: bestF1Thresholds(ev, {}, 0.3),
     backbone: byCrop ? `${centernetBackbone.id}+${namer.backbone.id}` : centernetBackbone.id, ...(note ? { backboneNote: note } : {}), detector: head,
     training: { seed, trainingImages: train.length, validationImages: val.length, epochs, wallMs: 0, validationF1: ev.aggregate.f1 },
   };
@@ -459,7 +462,7 @@ async function trainClassification(
   );
   return {
     format: 'argus-custom-labels/1', kind: 'classification', labels,
-    thresholds: Object.fromEntries(ev.labels.map((l) => [l.label, l.support > 0 && l.bestF1.f1 > 0 ? l.bestF1.threshold : 0.5])),
+    thresholds: bestF1Thresholds(ev),
     backbone: backbone.id, ...(note ? { backboneNote: note } : {}), classifier: head,
     training: { seed, trainingImages: train.length, validationImages: val.length, wallMs: 0, validationF1: ev.aggregate.f1 },
   };
