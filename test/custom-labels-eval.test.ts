@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA } from './helpers/eval-data.js';
 import type { Box } from '../src/vision/boxes.js';
-import { averagePrecision, evaluateClassification, evaluateDetection, rekognitionSummary } from '../src/vision/custom-labels/evaluate.js';
+import { averagePrecision, evaluateClassification, evaluateDetection, rekognitionSummary, sharedBestF1Threshold } from '../src/vision/custom-labels/evaluate.js';
 
 const VOC = join(EVAL_DATA, 'det-map-voc-indoor');
 
@@ -49,6 +49,22 @@ describe('Custom Labels metrics', () => {
     assert.deepEqual(summary.EvaluationDetails.Labels, ['a', 'b']);
     assert.equal(summary.LabelEvaluationResults[0].Metrics.Threshold, 0.85);
     assert.ok(typeof summary.AggregatedEvaluationResults.F1Score === 'number');
+  });
+
+  it('a shared threshold for all labels: the score with the best aggregate F1', () => {
+    const at = (left: number): Box => ({ left, top: 0.1, width: 0.1, height: 0.1 });
+    const data = [{
+      truth: [{ label: 'a', box: at(0) }, { label: 'b', box: at(0.2) }, { label: 'b', box: at(0.4) }],
+      predictions: [
+        { label: 'a', score: 0.9, box: at(0) }, { label: 'a', score: 0.6, box: at(0.6) },
+        { label: 'b', score: 0.5, box: at(0.2) }, { label: 'b', score: 0.55, box: at(0.4) }, { label: 'b', score: 0.7, box: at(0.8) },
+      ],
+    }];
+    const evaluate = (t: Record<string, number>) => evaluateDetection(data, ['a', 'b'], t);
+    // At 0.5: 3 true, 2 false positives (F1 0.75); at 0.9 one true positive (0.5); per label 'a' alone would pick 0.9.
+    assert.equal(sharedBestF1Threshold(data[0]!.predictions.map((p) => p.score), ['a', 'b'], evaluate), 0.5);
+    assert.equal(evaluateDetection(data, ['a', 'b']).labels[0]!.bestF1.threshold, 0.9);
+    assert.equal(sharedBestF1Threshold([0.4], ['a', 'b'], () => evaluateDetection([{ truth: data[0]!.truth, predictions: [] }], ['a', 'b'])), undefined, 'nothing found: no threshold');
   });
 
   it('classification: confusion matrix, accuracy, best-F1 thresholds', () => {

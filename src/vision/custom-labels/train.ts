@@ -18,7 +18,7 @@ import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSa
 import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
-import { bestF1Thresholds, evaluateClassification, evaluateDetection } from './evaluate.js';
+import { bestF1Thresholds, evaluateClassification, evaluateDetection, sharedBestF1Threshold } from './evaluate.js';
 import {
   centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
 } from './features.js';
@@ -66,7 +66,8 @@ export interface TrainedModel {
   labels: string[];
   /**
    * Assumed threshold per label: its best-F1 score on the test data when the model was evaluated
-   * (Rekognition's rule; CustomLabelsTrainingService), else on the validation split.
+   * (Rekognition's rule; CustomLabelsTrainingService), else chosen on the validation split (for a
+   * detection model with several labels, one threshold shared by all: sharedBestF1Threshold).
    */
   thresholds: Record<string, number>;
   /** Catalogue id of the frozen network(s) the heads read ('centernet-features+<id>' when boxes are named by crop). */
@@ -214,7 +215,10 @@ async function trainDetection(
   }
   progress(0.9, 'choosing thresholds on the validation split');
   const preds = await mapLimit(val, 2, async (i) => detectWith(runtime, head, loaded[i]!.img));
-  const ev = evaluateDetection(val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! })), labels);
+  const valData = val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! }));
+  const ev = evaluateDetection(valData, labels);
+  // Several labels: one shared validation threshold (sharedBestF1Threshold); one label: its best-F1 point.
+  const shared = labels.length > 1 ? sharedBestF1Threshold(preds.flat().map((p) => p.score), labels, (t) => evaluateDetection(valData, labels, t)) : undefined;
   if (head.crop && refit) {
     // What names boxes learns from the validation images too, with the settings validation chose.
     progress(0.95, 'refitting the label classifiers on training and validation images');
@@ -222,7 +226,7 @@ async function trainDetection(
   }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
-    thresholds: bestF1Thresholds(ev, {}, 0.3),
+    thresholds: shared !== undefined ? Object.fromEntries(labels.map((l) => [l, shared])) : bestF1Thresholds(ev, {}, 0.3),
     backbone: byCrop ? `${centernetBackbone.id}+${namer.backbone.id}` : centernetBackbone.id, ...(note ? { backboneNote: note } : {}), detector: head,
     training: { seed, trainingImages: train.length, validationImages: val.length, epochs, wallMs: 0, validationF1: ev.aggregate.f1 },
   };
