@@ -218,7 +218,7 @@ async function trainDetection(
   const valData = val.map((i, j) => ({ truth: ds.images[i]!.boxes ?? [], predictions: preds[j]! }));
   const ev = evaluateDetection(valData, labels);
   // Several labels: one shared validation threshold (sharedBestF1Threshold); one label: its best-F1 point.
-  const shared = labels.length > 1 ? sharedBestF1Threshold(preds.flat().map((p) => p.score), labels, (t) => evaluateDetection(valData, labels, t)) : undefined;
+  const shared = labels.length > 1 ? sharedBestF1Threshold(valData, labels) : undefined;
   if (head.crop && refit) {
     // What names boxes learns from the validation images too, with the settings validation chose.
     progress(0.95, 'refitting the label classifiers on training and validation images');
