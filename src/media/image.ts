@@ -256,8 +256,11 @@ export async function decodeImage(input: Buffer, limits: DecodeLimits): Promise<
   return { data, width: info.width, height: info.height, channels: 3, format, bytes: buf.length, orientation, source };
 }
 
+/** resizeForModel's default letterbox grey (each channel): the neutral grey YOLO-family detectors train with. */
+export const LETTERBOX_GREY = 114;
+
 export interface ResizeOptions {
-  /** Letterbox pad colour (default 114,114,114: the neutral grey YOLO-family detectors train with). */
+  /** Letterbox pad colour (default LETTERBOX_GREY in each channel). */
   pad?: { r: number; g: number; b: number };
   /** Resampling kernel (default 'linear', i.e. bilinear like most training pipelines). */
   kernel?: keyof KernelEnum;
@@ -307,7 +310,7 @@ export async function resizeForModel(
     let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 }, limitInputPixels: false });
     if (nw !== img.width || nh !== img.height) p = p.resize(nw, nh, { fit: 'fill', kernel });
     if (nw !== w || nh !== h) {
-      p = p.extend({ top: padY, bottom: h - nh - padY, left: padX, right: w - nw - padX, background: options.pad ?? { r: 114, g: 114, b: 114 } });
+      p = p.extend({ top: padY, bottom: h - nh - padY, left: padX, right: w - nw - padX, background: options.pad ?? { r: LETTERBOX_GREY, g: LETTERBOX_GREY, b: LETTERBOX_GREY } });
     }
     const out = await p.raw().toBuffer({ resolveWithObject: true });
     if (out.info.width !== w || out.info.height !== h || out.info.channels !== 3) {

@@ -13,7 +13,7 @@
  * also gives that map averaged over grid cells (`embedSpatial`, for box descriptors).
  */
 import { createHash } from 'node:crypto';
-import { decodeImage, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
+import { decodeImage, LETTERBOX_GREY, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
 import { CATALOGUE } from '../../runtime/catalogue.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
@@ -25,8 +25,6 @@ export const INPUT = 512;
 export const STRIDE = 4;
 export const GRID = INPUT / STRIDE;
 export const CHANNELS = 128;
-/** Grey of resizeForModel's letterbox bars. */
-const LETTERBOX_PAD = 114;
 const HEAD = 'tower_0/CenternetHead/mul';
 const WH = 'tower_0/wh';
 const EXTERN = 'tower_0/extern1/hard_swish/mul_1';
@@ -70,7 +68,7 @@ export async function letterbox(img: DecodedImage, scale = 1): Promise<Letterbox
   const lb = { rgb: m.data, scaleX: m.scaleX, scaleY: m.scaleY, padX: m.padX, padY: m.padY, width: img.width, height: img.height };
   if (inner === INPUT) return lb;
   const off = Math.floor((INPUT - inner) / 2);
-  const rgb = Buffer.alloc(INPUT * INPUT * 3, LETTERBOX_PAD);
+  const rgb = Buffer.alloc(INPUT * INPUT * 3, LETTERBOX_GREY);
   for (let y = 0; y < inner; y++) m.data.copy(rgb, ((y + off) * INPUT + off) * 3, y * inner * 3, (y + 1) * inner * 3);
   return { ...lb, rgb, padX: lb.padX + off, padY: lb.padY + off };
 }
