@@ -8,7 +8,7 @@ import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { CHANNELS, GRID, INPUT, STRIDE, gridPool, letterbox, toGrid, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
-import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, backgroundBox, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
@@ -142,9 +142,10 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     const sample = (k: number) => ({ x: Float32Array.from(centres[k]!.map((c) => c + (rand() - 0.5))), y: [k] });
     const train = Array.from({ length: 60 }, (_, i) => sample(i % 3));
     const val = Array.from({ length: 30 }, (_, i) => sample(i % 3));
-    const c = await trainCropClassifier('test-backbone', labels, train, val);
+    const c = await trainCropClassifier('test-backbone', labels, train, val, { grid: 0, mid: 0 });
     assert.deepEqual(c.labels, labels);
     assert.equal(c.backbone, 'test-backbone');
+    assert.deepEqual(classifierCells(c), { grid: 0, mid: 0 }, 'pooled embeddings: no cells stored, none computed (also what models from before the mid-level cells read)');
     for (const s of val) {
       const p = classifyViews(c, [s.x, s.x]);
       assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
@@ -279,10 +280,12 @@ describe('Custom Labels detection with several labels (playing cards)', { skip: 
       assert.deepEqual(model.detector!.labels, ['object'], 'class-agnostic heatmap');
       assert.deepEqual(model.detector!.crop!.labels, [...labels, BACKGROUND]);
       assert.equal(model.detector!.crop!.grid, CROP_GRID, 'box descriptors carry the spatial cells of the pre-pooling map');
-      assert.equal(model.detector!.crop!.classifier.mean.length, CROP_GRID * CROP_GRID * 320);
+      assert.equal(model.detector!.crop!.midGrid, CROP_MID_GRID, 'and those of the mid-level map');
+      const dims = CROP_GRID * CROP_GRID * 320 + CROP_MID_GRID * CROP_MID_GRID * 96;
+      assert.equal(model.detector!.crop!.classifier.mean.length, dims);
       assert.deepEqual(model.detector!.pixel!.labels, labels);
       const refiner = model.detector!.crop!.refiner!;
-      assert.equal(refiner.weights.length, 4 * (CROP_GRID * CROP_GRID * 320 + 1));
+      assert.equal(refiner.weights.length, 4 * (dims + 1));
       assert.equal(typeof (model.detector!.crop!.turned ?? false), 'boolean');
       const json = JSON.parse(JSON.stringify(model));
       const data = [];

@@ -7,9 +7,10 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import { trainCropClassifier, type CropClassifier } from './crop-classifier.js';
+import type { DescriptorCells } from './features.js';
 
 type Job =
-  | { kind: 'sweep'; backbone: string; labels: string[]; train: ClsSample[]; val: ClsSample[]; grid: number }
+  | { kind: 'sweep'; backbone: string; labels: string[]; train: ClsSample[]; val: ClsSample[]; cells: DescriptorCells }
   | { kind: 'refit'; labels: string[]; train: ClsSample[]; l2: number; iterations: number; init: ClassificationHead };
 
 function inWorker<T>(job: Job, signal?: AbortSignal): Promise<T> {
@@ -40,7 +41,7 @@ if (!isMainThread && parentPort) {
   const job = workerData as Job;
   const port = parentPort;
   const result = job.kind === 'sweep'
-    ? trainCropClassifier(job.backbone, job.labels, job.train, job.val, job.grid)
+    ? trainCropClassifier(job.backbone, job.labels, job.train, job.val, job.cells)
     : trainClassifier(job.labels, job.train, 'softmax', job.l2, job.iterations, job.init);
   void result.then((r: CropClassifier | ClassificationHead) => port.postMessage(r));
 }

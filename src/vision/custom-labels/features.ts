@@ -10,7 +10,8 @@
  * Classification (and the naming of detected boxes by crop) reads a pooled embedding from a
  * `Backbone`: an ImageNet MobileNet when the catalogue has one, else CenterNet's `extern1`
  * averaged over positions. A MobileNet whose catalogue entry lists a pre-pooling map (outputs[2])
- * also gives that map averaged over grid cells (`embedSpatial`, for box descriptors).
+ * also gives that map averaged over grid cells (`embedSpatial`, for box descriptors), and with a
+ * stride-16 map (outputs[3]) that map's cells as well.
  */
 import { createHash } from 'node:crypto';
 import { decodeImage, LETTERBOX_GREY, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
@@ -282,7 +283,18 @@ export interface Backbone {
    * resized once for all its views and the square is turned (the same picture as resizing the
    * turned image, up to resampling). The full map is not kept.
    */
-  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], grid: number): Promise<Float32Array[]>;
+  embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], cells: DescriptorCells): Promise<Float32Array[]>;
+  /** embedSpatial also gives the cells of a mid-level (stride 16) map (`cells.mid`). */
+  midLevel?: boolean;
+}
+
+/**
+ * The cells of a box descriptor: the pre-pooling map averaged over grid x grid cells, then (mid > 0)
+ * the mid-level map over mid x mid cells; grid 0: the pooled embedding alone.
+ */
+export interface DescriptorCells {
+  grid: number;
+  mid: number;
 }
 
 const centernetEmbed = async (runtime: ModelRuntime, rgb: Uint8Array) => {
@@ -339,7 +351,8 @@ export function gridPool(map: Float32Array, h: number, w: number, channels: numb
 /**
  * An ImageNet MobileNet from the catalogue (a TFLite entry with `input.pixels`, whose converted
  * graph takes uint8 pixels and scales them as the entry states): 224 NHWC, pooled embedding output
- * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial).
+ * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial),
+ * and outputs[3] a mid-level (stride 16) NHWC map whose cells embedSpatial appends.
  */
 export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   const m = CATALOGUE.find((x) => x.id === id);
@@ -347,6 +360,12 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   const size = m.input.dims[1] ?? 224;
   const output = m.outputs[0]!;
   const spatial = m.outputs[2];
+  const mid = m.outputs[3];
+  /** An NHWC output averaged over grid x grid cells. */
+  const cellsOf = (map: { dims: number[]; data: ArrayLike<number> }, grid: number) => {
+    const [h, w, c] = map.dims.slice(1) as [number, number, number];
+    return gridPool(map.data as Float32Array, h, w, c, grid);
+  };
   /** The model's outputs for one view (resized RGB, mirrored or not); a copy is sent, since feeds are transferred. */
   const run = (runtime: ModelRuntime, rgb: Uint8Array, mirrored: boolean, outputs: string[]) => {
     const data = mirrored ? flipRgb(rgb, size, size) : new Uint8Array(rgb);
@@ -365,12 +384,19 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
     },
     ...(spatial
       ? {
-          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], grid: number) {
+          midLevel: mid !== undefined,
+          async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], cells: DescriptorCells) {
+            if (cells.mid > 0 && !mid) throw new Error(`backbone '${id}' exposes no mid-level map for the box descriptor`);
             const square = { ...img, data: (await resizeForModel(img, size, size, 'fill')).data, width: size, height: size };
             return Promise.all(views.map(async (v) => {
-              const map = (await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, [spatial]))[spatial]!;
-              const [h, w, c] = map.dims.slice(1) as [number, number, number];
-              return gridPool(map.data as Float32Array, h, w, c, grid);
+              const out = await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, cells.mid > 0 ? [spatial, mid!] : [spatial]);
+              const last = cellsOf(out[spatial]!, cells.grid);
+              if (cells.mid === 0) return last;
+              const middle = cellsOf(out[mid!]!, cells.mid);
+              const x = new Float32Array(last.length + middle.length);
+              x.set(last);
+              x.set(middle, last.length);
+              return x;
             }));
           },
         }

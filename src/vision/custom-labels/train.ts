@@ -15,12 +15,12 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, iou, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets, type ViewFrame } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, CROP_DESCRIPTOR, cropGrid, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, classifierCells, CROP_DESCRIPTOR, cropCells, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { bestF1Thresholds, evaluateClassification, evaluateDetection, sharedBestF1Threshold } from './evaluate.js';
 import {
-  centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DetectionView,
+  centernetBackbone, decodeForTraining, embeddingCache, flipRgb, INPUT, detectionFeatures, embedding, letterbox, mobilenetBackbone, runCenternet, sha256, type Backbone, type DescriptorCells, type DetectionView,
 } from './features.js';
 import { rng, seedOf, shuffle } from './math.js';
 
@@ -301,16 +301,16 @@ async function fitCropClassifier(
   const valItems = val.flatMap((i) => [...(ds.images[i]!.boxes ?? []).map((b) => ({ i, y: [labels.indexOf(b.label)], box: b.box })), ...background(i)]);
   let n = 0;
   const total = trainItems.length + valItems.length;
-  const grid = cropGrid(backbone);
+  const cells = cropCells(backbone);
   const embedded = await mapLimit(trainItems, 2, async (t) => {
     check(options.signal);
-    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, grid);
+    const e = await cachedBoxEmbedding(runtime, backbone, loaded[t.i]!.img, loaded[t.i]!.hash, t.box, t.views, cells);
     progress(0.6 + (0.25 * ++n) / total, `box crops ${n}/${total} (${backbone.id})`);
     return e;
   });
   const valViews = await mapLimit(valItems, 2, async (t) => {
     check(options.signal);
-    const v = await testViews(runtime, backbone, loaded[t.i]!.img, t.box, grid, true);
+    const v = await testViews(runtime, backbone, loaded[t.i]!.img, t.box, cells, true);
     progress(0.6 + (0.25 * ++n) / total, `box crops ${n}/${total} (${backbone.id})`);
     return v.map((x) => x.x);
   });
@@ -321,7 +321,7 @@ async function fitCropClassifier(
   const valSamples = (turned: boolean): ClsSample[] => valItems.map((t, k) => ({ x: average(valViewsOf(k, turned)), y: t.y }));
   const labelsBg = [...labels, BACKGROUND];
   // The two candidates train at once, each in a worker thread (both cores; the inference workers are idle).
-  const candidate = (t: boolean) => trainCropClassifierInWorker({ backbone: backbone.id, labels: labelsBg, train: samples(t), val: valSamples(t), grid }, options.signal);
+  const candidate = (t: boolean) => trainCropClassifierInWorker({ backbone: backbone.id, labels: labelsBg, train: samples(t), val: valSamples(t), cells }, options.signal);
   const [upright, turned] = await Promise.all([candidate(false), candidate(true)]);
   const chosen = logLoss(turned.classifier, valSamples(true)) < logLoss(upright.classifier, valSamples(false)) ? { ...turned, turned: true } : upright;
   progress(0.88, 'training the box refiner');
@@ -367,7 +367,7 @@ async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: Decod
   const backbone = backboneById(crop.backbone);
   const boxes = boxesToName(found);
   const probs = await Promise.all(boxes.map(async (d) => {
-    const views = await testViews(runtime, backbone, img, d.box, crop.grid ?? 0, crop.turned ?? false);
+    const views = await testViews(runtime, backbone, img, d.box, classifierCells(crop), crop.turned ?? false);
     if (crop.refiner) d.box = clip(refineBox(crop.refiner, d.box, views)) ?? d.box;
     return fuse(classifyViews(crop, views.map((v) => v.x)), d.pixelProbs);
   }));
@@ -393,11 +393,11 @@ function backboneById(id: string): Backbone {
 }
 
 /** boxEmbedding, cached by image sha256 + backbone + box. */
-async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, views: ViewFrame[], grid: number): Promise<Float32Array[]> {
-  const key = `box:${backbone.id}:g${grid}:${views.map((v) => `${v.turn}${v.mirrored ? 'm' : ''}`).join(',')}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, views: ViewFrame[], cells: DescriptorCells): Promise<Float32Array[]> {
+  const key = `box:${backbone.id}:g${cells.grid}m${cells.mid}:${views.map((v) => `${v.turn}${v.mirrored ? 'm' : ''}`).join(',')}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
   const hit = embeddingCache.get(key);
   if (hit) return hit.views;
-  const xs = await boxEmbedding(runtime, backbone, img, box, views, grid);
+  const xs = await boxEmbedding(runtime, backbone, img, box, views, cells);
   embeddingCache.set(key, { views: xs, bytes: xs.length * xs[0]!.byteLength });
   return xs;
 }
