@@ -153,7 +153,7 @@ async function main() {
           const f1TestBest = evaluateClassification(data, model.labels, bestF1Thresholds(evaluateClassification(data, model.labels), model.thresholds)).aggregate.f1;
           row = { set: name, split: s, train: train.length, test: test.length, accuracy: ev.accuracy, map50: ev.map50, f1: ev.aggregate.f1, f1TestBest, precision: ev.aggregate.precision, recall: ev.aggregate.recall };
         }
-        Object.assign(row, { backbone: model.backbone, epochs: model.training.epochs, trainWallS: trainS, peakRssMB: process.resourceUsage().maxRSS / 1024 });
+        Object.assign(row, { backbone: model.backbone, epochs: model.training.epochs, boxWindows: model.training.boxWindows, trainWallS: trainS, peakRssMB: process.resourceUsage().maxRSS / 1024 });
         rows.push(row);
         console.log(JSON.stringify(row));
       }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import { CHANNELS, GRID, INPUT, STRIDE, gridPool, letterbox, toGrid, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, toGrid, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, classifyViews, jitterBox, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
@@ -101,6 +101,33 @@ describe('Custom Labels scale augmentation (synthetic)', () => {
       assert.equal(lb.rgb[0], 114, 'the margin is letterbox grey');
       assert.equal(lb.rgb.length, INPUT * INPUT * 3);
     }
+  });
+
+  it('a zoomed-in window keeps the objects mostly inside it, cut to it, in its own ratios', () => {
+    const boxes = [
+      { cls: 0, box: { left: 0.1, top: 0.1, width: 0.2, height: 0.2 } },
+      { cls: 1, box: { left: 0.5, top: 0.5, width: 0.4, height: 0.4 } },
+      { cls: 2, box: { left: 0.0, top: 0.9, width: 0.05, height: 0.1 } },
+    ];
+    const rand = rng(4);
+    for (let k = 0; k < 50; k++) {
+      const w = boxWindow(boxes, rand);
+      if (!w) continue;
+      assert.equal(w.rect.width, BOX_WINDOW);
+      assert.ok(w.rect.left >= 0 && w.rect.left + w.rect.width <= 1 + 1e-12 && w.rect.top >= 0 && w.rect.top + w.rect.height <= 1 + 1e-12);
+      for (const b of boxes) {
+        // The share of the object inside the window, in image ratios.
+        const ix = Math.max(0, Math.min(b.box.left + b.box.width, w.rect.left + w.rect.width) - Math.max(b.box.left, w.rect.left));
+        const iy = Math.max(0, Math.min(b.box.top + b.box.height, w.rect.top + w.rect.height) - Math.max(b.box.top, w.rect.top));
+        const share = (ix * iy) / (b.box.width * b.box.height);
+        const kept: (typeof boxes)[number] | undefined = w.boxes.find((x) => x.cls === b.cls);
+        assert.equal(kept !== undefined, share >= BOX_WINDOW_KEEP, `object ${b.cls}, ${share.toFixed(2)} inside`);
+        if (!kept) continue;
+        assert.ok(Math.abs(kept.box.width * w.rect.width - ix) < 1e-9 && Math.abs(kept.box.height * w.rect.height - iy) < 1e-9, 'cut to the window');
+        assert.ok(Math.abs(kept.box.left * w.rect.width + w.rect.left - Math.max(b.box.left, w.rect.left)) < 1e-9, 'placed in the window\'s ratios');
+      }
+    }
+    assert.equal(boxWindow([{ cls: 0, box: { left: 0, top: 0, width: 1, height: 1 } }], rng(1)), undefined, 'no window holds half of an image-filling object');
   });
 });
 

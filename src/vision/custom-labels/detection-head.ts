@@ -8,10 +8,10 @@
  * With a class-agnostic heatmap, a pixel classifier (softmax over labels from the features at a
  * box's peak) gives each box label probabilities for fusion with the crop classifier.
  */
-import { clip, nms, type Box } from '../boxes.js';
+import { clip, iou, nms, type Box } from '../boxes.js';
 import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
-import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type Letterbox } from './features.js';
+import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type GridObject, type Letterbox } from './features.js';
 import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, Moments, rng, shuffle, sigmoid } from './math.js';
 
 export interface DetectionHead {
@@ -90,9 +90,15 @@ export interface HeadTrainOptions {
   signal?: AbortSignal;
 }
 
-/** Trains the heatmap logits and the box regression. */
-export async function trainDetectionHead(labels: string[], train: DetectionView[], val: DetectionView[], o: HeadTrainOptions): Promise<{ head: DetectionHead; epochs: number; bestValLoss: number }> {
+/**
+ * Trains the heatmap logits on the views that are not box-only, and the box regression on those,
+ * or on all of them when that fits the validation boxes better (`boxWindows`).
+ */
+export async function trainDetectionHead(
+  labels: string[], allTrain: DetectionView[], val: DetectionView[], o: HeadTrainOptions,
+): Promise<{ head: DetectionHead; epochs: number; bestValLoss: number; boxWindows: boolean }> {
   const K = labels.length;
+  const train = allTrain.filter((v) => !v.boxOnly);
   const { mean, std } = await featureStats(train);
   const params = new Float64Array(K * (CHANNELS + 1));
   for (let k = 0; k < K; k++) params[k * (CHANNELS + 1) + CHANNELS] = Math.log(0.01 / 0.99);
@@ -193,7 +199,13 @@ export async function trainDetectionHead(labels: string[], train: DetectionView[
   }
   const head: DetectionHead = { labels, mean: [...mean], std: [...std], weights, bias, box: [] };
   head.box = await trainBoxRegression(train, head);
-  return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best };
+  // The box regression with the box-only views (zoomed-in windows) too, kept when the validation boxes fit better.
+  let boxWindows = false;
+  if (allTrain.length > train.length && val.length) {
+    const windows = await trainBoxRegression(allTrain, head);
+    if (boxLoss({ ...head, box: windows }, val) < boxLoss(head, val)) [head.box, boxWindows] = [windows, true];
+  }
+  return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best, boxWindows };
 }
 
 /** Softmax over labels from pixel features near object centres (Gaussian >= CENTRAL_GAUSSIAN), at most `perObject` pixels each. */
@@ -241,6 +253,44 @@ function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: 
  */
 export const CENTRAL_GAUSSIAN = 0.5;
 
+/** The samples of a view near an object's centre (its Gaussian at least CENTRAL_GAUSSIAN), each with the object it belongs to and its Gaussian value. */
+function* centralSamples(v: DetectionView): Generator<{ s: number; px: number; py: number; o: GridObject; gv: number }> {
+  const gs = v.objects.map((o) => ({ o, g: objectGaussian(o) }));
+  for (let s = 0; s < v.index.length; s++) {
+    const p = v.index[s]!;
+    const px = p % GRID;
+    const py = (p - px) / GRID;
+    let owner: GridObject | undefined;
+    let gv = CENTRAL_GAUSSIAN;
+    for (const e of gs) {
+      const val = px === e.g.cx && py === e.g.cy ? 1 : e.g.value(px, py);
+      if (val > gv) [owner, gv] = [e.o, val];
+    }
+    if (owner) yield { s, px, py, o: owner, gv };
+  }
+}
+
+/** Mean 1 - IoU (weighted by the Gaussian) of the boxes the regression gives at views' central samples against their objects. */
+function boxLoss(head: DetectionHead, views: DetectionView[]): number {
+  const x = new Float64Array(BOX_DIMS);
+  let loss = 0;
+  let weight = 0;
+  for (const v of views) {
+    for (const { s, px, py, o, gv } of centralSamples(v)) {
+      boxInput(head, v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS), v.wh.subarray(s * 4, s * 4 + 4), x);
+      const d = [0, 1, 2, 3].map((t) => {
+        let z = 0;
+        for (let i = 0; i < BOX_DIMS; i++) z += head.box[t * BOX_DIMS + i]! * x[i]!;
+        return Math.exp(Math.min(z, 6));
+      });
+      const box = { left: px - d[0]!, top: py - d[1]!, width: d[0]! + d[2]!, height: d[1]! + d[3]! };
+      loss += gv * (1 - iou(box, { left: o.x1, top: o.y1, width: o.x2 - o.x1, height: o.y2 - o.y1 }));
+      weight += gv;
+    }
+  }
+  return loss / Math.max(weight, 1e-9);
+}
+
 /** Weighted ridge regression of log distances (cells) at pixels near object centres. */
 async function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge = 1): Promise<number[]> {
   const D = BOX_DIMS;
@@ -250,19 +300,7 @@ async function trainBoxRegression(views: DetectionView[], head: DetectionHead, r
   const turn = eventLoopTurns();
   for (const v of views) {
     await turn();
-    const gs = v.objects.map((o) => ({ o, g: objectGaussian(o) }));
-    for (let s = 0; s < v.index.length; s++) {
-      const p = v.index[s]!;
-      const px = p % GRID;
-      const py = (p - px) / GRID;
-      let owner: (typeof gs)[number] | undefined;
-      let gv = CENTRAL_GAUSSIAN;
-      for (const e of gs) {
-        const val = px === e.g.cx && py === e.g.cy ? 1 : e.g.value(px, py);
-        if (val > gv) [owner, gv] = [e, val];
-      }
-      if (!owner) continue;
-      const { o } = owner;
+    for (const { s, px, py, o, gv } of centralSamples(v)) {
       const d = [px - o.x1, py - o.y1, o.x2 - px, o.y2 - py].map((q) => Math.log(Math.max(q, 0.25)));
       boxInput(head, v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS), v.wh.subarray(s * 4, s * 4 + 4), x);
       for (let i = 0; i < D; i++) {

@@ -76,7 +76,11 @@ export interface TrainedModel {
   backboneNote?: string;
   classifier?: ClassificationHead;
   detector?: DetectionHead;
-  training: { seed: number; trainingImages: number; validationImages: number; epochs?: number; wallMs: number; validationF1: number };
+  training: {
+    seed: number; trainingImages: number; validationImages: number; epochs?: number; wallMs: number; validationF1: number;
+    /** Detection: the box regression also learned from zoomed-in windows (validation preferred it; features.ts BOX_WINDOW). */
+    boxWindows?: boolean;
+  };
 }
 
 export class TrainingError extends Error {
@@ -204,13 +208,13 @@ async function trainDetection(
   const agnostic = (v: DetectionView): DetectionView => (byCrop ? { ...v, objects: v.objects.map((o) => ({ ...o, cls: 0 })) } : v);
   const trainViews: DetectionView[] = train.flatMap((i) => views[i]!).map(agnostic);
   const valViews: DetectionView[] = val.map((i) => views[i]![0]!).map(agnostic);
-  const { head, epochs } = await trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
+  const { head, epochs, boxWindows } = await trainDetectionHead(byCrop ? ['object'] : labels, trainViews, valViews, {
     seed, maxEpochs: options.maxEpochs, signal: options.signal, lr: options.headLr, l2: options.headL2, patience: options.patience,
     onEpoch: (e, tl, vl) => progress((byCrop ? 0.5 : 0.7) + (0.1 * e) / (options.maxEpochs ?? 40), `epoch ${e}: train loss ${tl.toFixed(3)}, validation loss ${vl.toFixed(3)}`),
   });
   let refit: (() => Promise<ClassificationHead>) | undefined;
   if (byCrop) {
-    head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
+    head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!).filter((v) => !v.boxOnly), seed);
     ({ crop: head.crop, refit } = await fitCropClassifier(runtime, head, namer.backbone, ds, loaded, labels, train, val, options));
   }
   progress(0.9, 'choosing thresholds on the validation split');
@@ -222,13 +226,13 @@ async function trainDetection(
   if (head.crop && refit) {
     // What names boxes learns from the validation images too, with the settings validation chose.
     progress(0.95, 'refitting the label classifiers on training and validation images');
-    [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed)]);
+    [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!).filter((v) => !v.boxOnly), seed)]);
   }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
     thresholds: shared !== undefined ? Object.fromEntries(labels.map((l) => [l, shared])) : bestF1Thresholds(ev, {}, 0.3),
     backbone: byCrop ? `${centernetBackbone.id}+${namer.backbone.id}` : centernetBackbone.id, ...(note ? { backboneNote: note } : {}), detector: head,
-    training: { seed, trainingImages: train.length, validationImages: val.length, epochs, wallMs: 0, validationF1: ev.aggregate.f1 },
+    training: { seed, trainingImages: train.length, validationImages: val.length, epochs, wallMs: 0, validationF1: ev.aggregate.f1, boxWindows },
   };
 }
 
