@@ -247,10 +247,13 @@ export const TRAINING_SCALES = [0.75];
  * Side of the zoomed-in window (a share of each of the image's sides) that adds a view for the box
  * regression alone (DetectionView.boxOnly; trainDetectionHead keeps it when it lowers the
  * validation boxes' 1 - IoU). Objects at least BOX_WINDOW_KEEP inside stay, cut to the window.
- * 3 splits: validation kept it for raccoon in 3 of 3 (mAP@0.5:0.95 0.593 -> 0.603, mAP@0.5 the same
- * 0.923: the heatmap does not change) and for playing cards in 2 of 3 (mAP@0.5:0.95 0.611 -> 0.620,
- * mAP@0.5 0.799 -> 0.790); kept always: cards 0.784. Objects kept only when wholly inside: raccoon
- * 0.596, cards 0.783. (The window in the heatmap's training too: raccoon 0.614, cards 0.777.)
+ * Only for models whose heatmap boxes are final (one label): with several labels the crop refiner
+ * places the boxes, and the heatmap's boxes are the crops it names. 3 splits: validation kept the
+ * window for raccoon in 3 of 3 (mAP@0.5:0.95 0.593 -> 0.600, mAP@0.5 the same 0.923: the heatmap
+ * does not change); for playing cards in 2 of 3, which lowered mAP@0.5 0.799 -> 0.779 (0.790 in a
+ * run with other random windows) and mAP@0.5:0.95 0.611 -> 0.608 (0.620); kept always: cards
+ * 0.784. Objects kept only when wholly inside: raccoon 0.596, cards 0.783. (The window in the
+ * heatmap's training too: raccoon 0.614, cards 0.777.)
  */
 export const BOX_WINDOW = 0.7;
 export const BOX_WINDOW_KEEP = 0.5;
@@ -275,14 +278,15 @@ export function boxWindow<T extends { box: Box }>(boxes: T[], rand: () => number
   return inside.length ? { rect, flipped, boxes: inside } : undefined;
 }
 
-/** Sampled detection features of an image, its flip, its zoomed-out copies and a zoomed-in window (cached by sha256 + boxes). */
+/** Sampled detection features of an image, its flip, its zoomed-out copies and (`withWindow`) a zoomed-in window (cached by sha256 + boxes). */
 export async function detectionFeatures(
   runtime: ModelRuntime,
   img: DecodedImage,
   hash: string,
   boxes: { cls: number; box: Box }[],
+  withWindow: boolean,
 ): Promise<CachedDetection> {
-  const key = `det4:${hash}:${JSON.stringify(boxes)}`;
+  const key = `det4${withWindow ? 'w' : ''}:${hash}:${JSON.stringify(boxes)}`;
   const hit = detectionCache.get(key);
   if (hit) return hit;
   const rand = rng(seedOf(hash, 0x5c));
@@ -294,7 +298,7 @@ export async function detectionFeatures(
     const objects = boxes.map((b) => toGrid(b.box, lb, f.flipped, b.cls));
     views.push(sampleView(maps, objects, seedOf(hash, k)));
   }
-  const window = boxWindow(boxes, rand);
+  const window = withWindow ? boxWindow(boxes, rand) : undefined;
   if (window) {
     const crop = cropImage(img, { left: window.rect.left * img.width, top: window.rect.top * img.height, width: window.rect.width * img.width, height: window.rect.height * img.height });
     const lb = await letterbox(crop);

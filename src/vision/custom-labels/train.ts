@@ -192,7 +192,8 @@ async function trainDetection(
   const progress = options.onProgress ?? (() => {});
   // Several labels: a class-agnostic heatmap finds objects and an ImageNet crop classifier names them
   // (crop-classifier.ts); without an ImageNet backbone, one heatmap per label does both.
-  // One label: the heatmap alone (re-scoring its boxes by crop did not raise raccoon mAP).
+  // One label: the heatmap alone (re-scoring its boxes by crop did not raise raccoon mAP), its box
+  // regression maybe also taught by a zoomed-in window per image (BOX_WINDOW in features.ts).
   const namer = labels.length > 1 ? await chooseBackbone(runtime, options, loaded[0]!.img) : undefined;
   const byCrop = namer !== undefined && namer.backbone.id !== centernetBackbone.id;
   const note = namer?.note && `${namer.note}; boxes are named by one heatmap per label`;
@@ -201,7 +202,7 @@ async function trainDetection(
   const views = await mapLimit(loaded, 4, async ({ img, hash }, i) => {
     check(options.signal);
     const boxes = (ds.images[i]!.boxes ?? []).map((b) => ({ cls: labels.indexOf(b.label), box: b.box }));
-    const f = await detectionFeatures(runtime, img, hash, boxes);
+    const f = await detectionFeatures(runtime, img, hash, boxes, !byCrop);
     progress(((byCrop ? 0.5 : 0.7) * ++done) / loaded.length, `features ${done}/${loaded.length}`);
     return f.views;
   });
