@@ -6,10 +6,10 @@
  *
  * The box descriptor is the backbone's pre-pooling map of the box (10% context each side)
  * averaged over 2x2 cells, which keeps where details sit, and its mid-level (stride 16) map over
- * 3x3 cells (a backbone without such maps gives its pooled embedding). Training samples are the ground-truth boxes (as they are and mirrored),
- * jittered copies (shifted and rescaled as a detector's boxes are, each mirrored or not at
- * random) and jittered copies turned by one, two and three quarter turns, so the classifier meets
- * at test time the kind of box it was trained on. A BACKGROUND class, trained on boxes placed off
+ * 3x3 cells (a backbone without such maps gives its pooled embedding). Training samples are the
+ * ground-truth boxes (as they are and mirrored), jittered copies (shifted and rescaled as a
+ * detector's boxes are, each mirrored or not at random) and jittered copies turned by one, two
+ * and three quarter turns, so the classifier meets at test time the kind of box it was trained on. A BACKGROUND class, trained on boxes placed off
  * the objects and on the heatmap's own boxes there, lets the classifier also lower the score of a
  * box on no object.
  * The turned samples (and turned test views) are kept only when they lower the validation loss:

@@ -215,25 +215,14 @@ export async function trainPixelClassifier(labels: string[], views: DetectionVie
   const turn = eventLoopTurns();
   for (const v of views) {
     await turn();
-    const gs = v.objects.map((o) => objectGaussian(o));
-    const byObject = new Map<number, number[]>();
-    for (let s = 0; s < v.index.length; s++) {
-      const p = v.index[s]!;
-      const px = p % GRID;
-      const py = (p - px) / GRID;
-      let owner = -1;
-      let gv = CENTRAL_GAUSSIAN;
-      gs.forEach((g, j) => {
-        const val = px === g.cx && py === g.cy ? 1 : g.value(px, py);
-        if (val >= gv) [owner, gv] = [j, val];
-      });
-      if (owner < 0) continue;
-      const own = byObject.get(owner);
+    const byObject = new Map<GridObject, number[]>();
+    for (const { s, o } of centralSamples(v)) {
+      const own = byObject.get(o);
       if (own) own.push(s);
-      else byObject.set(owner, [s]);
+      else byObject.set(o, [s]);
     }
-    for (const [j, idx] of byObject) {
-      for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [v.objects[j]!.cls] });
+    for (const [o, idx] of byObject) {
+      for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [o.cls] });
     }
   }
   return trainClassifier(labels, samples, 'softmax', 1e-2, 200);
@@ -278,11 +267,7 @@ function boxLoss(head: DetectionHead, views: DetectionView[]): number {
   for (const v of views) {
     for (const { s, px, py, o, gv } of centralSamples(v)) {
       boxInput(head, v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS), v.wh.subarray(s * 4, s * 4 + 4), x);
-      const d = [0, 1, 2, 3].map((t) => {
-        let z = 0;
-        for (let i = 0; i < BOX_DIMS; i++) z += head.box[t * BOX_DIMS + i]! * x[i]!;
-        return Math.exp(Math.min(z, 6));
-      });
+      const d = regressDistances(head, x);
       const box = { left: px - d[0]!, top: py - d[1]!, width: d[0]! + d[2]!, height: d[1]! + d[3]! };
       loss += gv * (1 - iou(box, { left: o.x1, top: o.y1, width: o.x2 - o.x1, height: o.y2 - o.y1 }));
       weight += gv;
@@ -396,15 +381,20 @@ export function peaks(heat: Float32Array, k: number, topK = 100, minScore = 0.00
   return found.sort((a, b) => b.score - a.score).slice(0, topK);
 }
 
+/** The left/top/right/bottom distances (cells) the box regression gives for a boxInput. */
+function regressDistances(head: DetectionHead, x: Float64Array): number[] {
+  return [0, 1, 2, 3].map((t) => {
+    let s = 0;
+    for (let i = 0; i < BOX_DIMS; i++) s += head.box[t * BOX_DIMS + i]! * x[i]!;
+    return Math.exp(Math.min(s, 6));
+  });
+}
+
 /** The box (input pixels x1,y1,x2,y2) the regression gives at a cell. */
 function regressBox(head: DetectionHead, maps: CenternetMaps, cx: number, cy: number, x: Float64Array): [number, number, number, number] {
   const p = cy * GRID + cx;
   boxInput(head, maps.head.subarray(p * CHANNELS, (p + 1) * CHANNELS), maps.wh.subarray(p * 4, p * 4 + 4), x);
-  const d = [0, 1, 2, 3].map((t) => {
-    let s = 0;
-    for (let i = 0; i < BOX_DIMS; i++) s += head.box[t * BOX_DIMS + i]! * x[i]!;
-    return Math.exp(Math.min(s, 6)) * STRIDE;
-  });
+  const d = regressDistances(head, x).map((v) => v * STRIDE);
   return [cx * STRIDE - d[0]!, cy * STRIDE - d[1]!, cx * STRIDE + d[2]!, cy * STRIDE + d[3]!];
 }
 
