@@ -193,7 +193,7 @@ async function trainDetection(
   // Several labels: a class-agnostic heatmap finds objects and an ImageNet crop classifier names them
   // (crop-classifier.ts); without an ImageNet backbone, one heatmap per label does both.
   // One label: the heatmap alone (re-scoring its boxes by crop did not raise raccoon mAP), its box
-  // regression maybe also taught by a zoomed-in window per image (BOX_WINDOW in features.ts).
+  // regression maybe also taught by zoomed-in windows of each image (BOX_WINDOW in features.ts).
   const namer = labels.length > 1 ? await chooseBackbone(runtime, options, loaded[0]!.img) : undefined;
   const byCrop = namer !== undefined && namer.backbone.id !== centernetBackbone.id;
   const note = namer?.note && `${namer.note}; boxes are named by one heatmap per label`;
