@@ -215,7 +215,7 @@ async function trainDetection(
   });
   let refit: (() => Promise<ClassificationHead>) | undefined;
   if (byCrop) {
-    head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!).filter((v) => !v.boxOnly), seed);
+    head.pixel = await trainPixelClassifier(labels, train.flatMap((i) => views[i]!), seed);
     ({ crop: head.crop, refit } = await fitCropClassifier(runtime, head, namer.backbone, ds, loaded, labels, train, val, options));
   }
   progress(0.9, 'choosing thresholds on the validation split');
@@ -227,7 +227,7 @@ async function trainDetection(
   if (head.crop && refit) {
     // What names boxes learns from the validation images too, with the settings validation chose.
     progress(0.95, 'refitting the label classifiers on training and validation images');
-    [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!).filter((v) => !v.boxOnly), seed)]);
+    [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed)]);
   }
   return {
     format: 'argus-custom-labels/1', kind: 'detection', labels,
