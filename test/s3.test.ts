@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ import {
 import { createS3Handler, type S3HandlerDeps } from '../src/edge/s3/handler.js';
 import { AwsChunkedDecoder } from '../src/edge/s3/chunked.js';
 import { verifyPresigned, verifyPresignedV2 } from '../src/edge/s3/presigned.js';
-import type { BlobStore } from '../src/stores/blobs.js';
+import { BlobTooLargeError, type BlobStore } from '../src/stores/blobs.js';
 import { sha256Hex, signingKey, stringToSign } from '../src/edge/sigv4.js';
 import { FsBlobStore } from '../src/stores/fs-blobs.js';
 import { SqliteMetadataStore } from '../src/stores/sqlite.js';
@@ -568,6 +568,23 @@ test('a streamed body that grows past the limit is refused with EntityTooLarge a
     assert.equal(after.status, 200);
   } finally {
     await stop(limited);
+  }
+});
+
+test('a write refused part-way leaves no temp file, even when it fails before the file is opened', async () => {
+  // The refusal can come before the temp file's open completes; the store must wait for it to close.
+  const dir = mkdtempSync(join(tmpdir(), 'argus-blobs-'));
+  try {
+    const store = new FsBlobStore(dir);
+    let leftAfter = 0;
+    for (let i = 0; i < 150; i++) {
+      await assert.rejects(store.put(Readable.from([randomBytes(20_000)]), { maxBytes: 10_000 }), BlobTooLargeError);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (readdirSync(join(dir, 'tmp')).length > 0) leftAfter = i + 1;
+    }
+    assert.equal(leftAfter, 0, 'a temp file appeared after a refused write');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

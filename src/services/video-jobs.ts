@@ -8,6 +8,7 @@
  * video's duration done. On completion the NotificationChannel's topic is looked up in the
  * configured webhooks and sent Rekognition's completion message in an SNS envelope.
  */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,11 +143,14 @@ export class VideoJobsService {
     const local = this.d.blobs.localPath?.(object.blobId);
     if (local) return use(local);
     const dir = await mkdtemp(join(tmpdir(), 'argus-video-'));
+    const path = join(dir, 'video');
+    const out = createWriteStream(path);
     try {
-      const path = join(dir, 'video');
-      await pipeline(await this.d.blobs.get(object.blobId), createWriteStream(path), { signal });
+      await pipeline(await this.d.blobs.get(object.blobId), out, { signal });
       return await use(path);
     } finally {
+      // A failed copy can end before the file is opened; wait for that, or the folder's removal races it.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
   }

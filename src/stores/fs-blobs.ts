@@ -5,6 +5,7 @@
  * and a crash leaves only a temp file behind (swept at the next start).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,13 +46,17 @@ export class FsBlobStore implements BlobStore {
       },
     });
     const input = source instanceof Uint8Array ? Readable.from([source]) : source;
+    // flush: fsync before close, so the rename below never publishes bytes still in the page cache only.
+    const out = createWriteStream(tmp, { flags: 'wx', flush: true });
     try {
-      // flush: fsync before close, so the rename below never publishes bytes still in the page cache only.
-      await pipeline(input, meter, createWriteStream(tmp, { flags: 'wx', flush: true }), opts.signal ? { signal: opts.signal } : {});
+      await pipeline(input, meter, out, opts.signal ? { signal: opts.signal } : {});
       const target = this.pathOf(blobId);
       await mkdir(join(target, '..'), { recursive: true });
       await rename(tmp, target);
     } catch (err) {
+      // A failed pipeline can reject before the file is even opened: removing it before the stream
+      // closes would leave the file behind once the open completes.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       await rm(tmp, { force: true });
       throw err;
     }
