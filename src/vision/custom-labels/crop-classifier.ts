@@ -52,6 +52,12 @@ export const CROP_GRID = 2;
  * 0.595; 4x4: 0.773 and 0.598, 93 s.
  */
 export const CROP_MID_GRID = 3;
+/**
+ * Projected dimensions of the mid-level map's second-order pooling (features.ts secondOrderPool)
+ * appended to the descriptor, for naming: 48 give 1,176 values. The box refiner does not read
+ * them (refinerPart): they keep no place, and its ridge regression costs the cube of its inputs.
+ */
+export const CROP_SECOND_ORDER = 48;
 /** Quarter turns of the test views (besides the box and its mirror image) when a classifier was trained with turned samples. */
 export const TURNS = [1, 2, 3];
 
@@ -77,6 +83,8 @@ export interface CropClassifier {
   grid?: number;
   /** Cells per side of the mid-level map in the descriptor (DescriptorCells.mid); absent: 0, none. */
   midGrid?: number;
+  /** Projected dimensions of the mid-level map's second-order pooling (DescriptorCells.secondOrder); absent: 0, none. */
+  secondOrder?: number;
   /** Trained with turned boxes: the test views add the box turned by each of TURNS. */
   turned?: boolean;
   /** Moves each found box onto its object from the same descriptors (box-refiner.ts). */
@@ -113,14 +121,24 @@ export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: 
   return xs.map((x, k) => ({ x, frame: frames[k]! }));
 }
 
-/** The cells a backbone gives box descriptors: CROP_GRID where it exposes its pre-pooling map, CROP_MID_GRID where also a mid-level one (else 0, none). */
+/**
+ * The cells a backbone gives box descriptors: CROP_GRID where it exposes its pre-pooling map,
+ * CROP_MID_GRID and CROP_SECOND_ORDER where also a mid-level one (else 0, none).
+ */
 export function cropCells(backbone: Backbone): DescriptorCells {
-  return { grid: backbone.embedSpatial ? CROP_GRID : 0, mid: backbone.embedSpatial && backbone.midLevel ? CROP_MID_GRID : 0 };
+  const mid = backbone.embedSpatial && backbone.midLevel;
+  return { grid: backbone.embedSpatial ? CROP_GRID : 0, mid: mid ? CROP_MID_GRID : 0, secondOrder: mid ? CROP_SECOND_ORDER : 0 };
 }
 
-/** The cells of the descriptors a classifier was trained on (older models: no mid-level cells). */
+/** The cells of the descriptors a classifier was trained on (older models: no mid-level cells, no second-order part). */
 export function classifierCells(c: CropClassifier): DescriptorCells {
-  return { grid: c.grid ?? 0, mid: c.midGrid ?? 0 };
+  return { grid: c.grid ?? 0, mid: c.midGrid ?? 0, secondOrder: c.secondOrder ?? 0 };
+}
+
+/** The part of a descriptor the box refiner reads: the spatial cells, without the second-order values at its end. */
+export function refinerPart(x: Float32Array, cells: DescriptorCells): Float32Array {
+  const p = cells.secondOrder ?? 0;
+  return p > 0 ? x.subarray(0, x.length - (p * (p + 1)) / 2) : x;
 }
 
 function mean(xs: Float32Array[]): Float32Array {
@@ -162,7 +180,7 @@ export async function trainCropClassifier(backbone: string, labels: string[], tr
     const loss = logLoss(head, val);
     if (loss < bestLoss - 1e-9) [best, bestLoss] = [head, loss];
   }
-  return { backbone, descriptor: CROP_DESCRIPTOR, labels, classifier: best, ...(cells.grid > 0 ? { grid: cells.grid } : {}), ...(cells.mid > 0 ? { midGrid: cells.mid } : {}) };
+  return { backbone, descriptor: CROP_DESCRIPTOR, labels, classifier: best, ...(cells.grid > 0 ? { grid: cells.grid } : {}), ...(cells.mid > 0 ? { midGrid: cells.mid } : {}), ...(cells.secondOrder ? { secondOrder: cells.secondOrder } : {}) };
 }
 
 /** The extra class of the crop classifier: boxes on no object (trained on `backgroundBox` crops). */

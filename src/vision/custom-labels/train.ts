@@ -15,7 +15,7 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, iou, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets, type ViewFrame } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, classifierCells, CROP_DESCRIPTOR, cropCells, jitterBox, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, classifierCells, CROP_DESCRIPTOR, cropCells, jitterBox, refinerPart, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { bestF1Thresholds, evaluateClassification, evaluateDetection, sharedBestF1Threshold } from './evaluate.js';
@@ -333,7 +333,7 @@ async function fitCropClassifier(
   const regression: { x: Float32Array; t: Offsets }[] = trainItems.flatMap((t, k) => {
     if (!t.gt) return [];
     const off = offsets(t.box, t.gt);
-    return embedded[k]!.map((x, v) => ({ x, t: toView(off, t.views[v]!) }));
+    return embedded[k]!.map((x, v) => ({ x: refinerPart(x, cells), t: toView(off, t.views[v]!) }));
   });
   chosen.refiner = await trainBoxRefiner(regression, REFINER_RIDGE);
   const turnedChosen = chosen.turned ?? false;
@@ -372,8 +372,9 @@ async function detectWith(runtime: ModelRuntime, head: DetectionHead, img: Decod
   const backbone = backboneById(crop.backbone);
   const boxes = boxesToName(found);
   const probs = await Promise.all(boxes.map(async (d) => {
-    const views = await testViews(runtime, backbone, img, d.box, classifierCells(crop), crop.turned ?? false);
-    if (crop.refiner) d.box = clip(refineBox(crop.refiner, d.box, views)) ?? d.box;
+    const cells = classifierCells(crop);
+    const views = await testViews(runtime, backbone, img, d.box, cells, crop.turned ?? false);
+    if (crop.refiner) d.box = clip(refineBox(crop.refiner, d.box, views.map((v) => ({ ...v, x: refinerPart(v.x, cells) })))) ?? d.box;
     return fuse(classifyViews(crop, views.map((v) => v.x)), d.pixelProbs);
   }));
   return boxes.flatMap((d, j) => probs[j]!.flatMap((p, k) => (crop.labels[k] === BACKGROUND ? [] : [{ label: crop.labels[k]!, classIndex: k, score: d.score * p, box: d.box }])));
@@ -399,7 +400,7 @@ function backboneById(id: string): Backbone {
 
 /** boxEmbedding, cached by image sha256 + backbone + box. */
 async function cachedBoxEmbedding(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, hash: string, box: Box, views: ViewFrame[], cells: DescriptorCells): Promise<Float32Array[]> {
-  const key = `box:${backbone.id}:g${cells.grid}m${cells.mid}:${views.map((v) => `${v.turn}${v.mirrored ? 'm' : ''}`).join(',')}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
+  const key = `box:${backbone.id}:g${cells.grid}m${cells.mid}s${cells.secondOrder ?? 0}:${views.map((v) => `${v.turn}${v.mirrored ? 'm' : ''}`).join(',')}:${hash}:${[box.left, box.top, box.width, box.height].map((v) => v.toFixed(4)).join(',')}`;
   const hit = embeddingCache.get(key);
   if (hit) return hit.views;
   const xs = await boxEmbedding(runtime, backbone, img, box, views, cells);
