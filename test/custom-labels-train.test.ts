@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, secondOrderPool, secondOrderProjection, toGrid, type CenternetMaps, type Letterbox } from '../src/vision/custom-labels/features.js';
-import { decodeDetections, focalLoss, peaks, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
+import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, secondOrderPool, secondOrderProjection, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { decodeDetections, focalLoss, peaks, trainDetectionHead, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, CROP_SECOND_ORDER, backgroundBox, classifierCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
@@ -128,6 +128,44 @@ describe('Custom Labels scale augmentation (synthetic)', () => {
       }
     }
     assert.equal(boxWindow([{ cls: 0, box: { left: 0, top: 0, width: 1, height: 1 } }], rng(1)), undefined, 'no window holds half of an image-filling object');
+  });
+
+  it('the box regression keeps the zoomed-in windows only when they fit the validation boxes better; they never train the heatmap', async () => {
+    const rand = rng(12);
+    /**
+     * One object of `w` x `h` cells at the grid's centre, its pixels and 40 far ones sampled with
+     * random features; CenterNet's distances at each pixel (the regression's other input) are the
+     * object's true ones, or noise.
+     */
+    const view = (w: number, h: number, wh: 'truth' | 'noise', boxOnly = false): DetectionView => {
+      const o = { cls: 0, x1: 64 - w / 2, y1: 64 - h / 2, x2: 64 + w / 2, y2: 64 + h / 2 };
+      const pixels: number[] = [];
+      for (let y = Math.ceil(o.y1); y < o.y2; y++) for (let x = Math.ceil(o.x1); x < o.x2; x++) pixels.push(y * GRID + x);
+      for (let k = 0; k < 40; k++) pixels.push(Math.floor(rand() * 20) * GRID + Math.floor(rand() * GRID));
+      const n = pixels.length;
+      const dist = (p: number) => {
+        const [px, py] = [p % GRID, Math.floor(p / GRID)];
+        return wh === 'truth' ? [px - o.x1, py - o.y1, o.x2 - px, o.y2 - py].map((d) => Math.max(d, 0.25) * STRIDE) : [0, 0, 0, 0].map(() => (1 + rand() * 20) * STRIDE);
+      };
+      return {
+        objects: [o], index: Int32Array.from(pixels), weight: new Float32Array(n).fill(1),
+        feats: Float32Array.from({ length: n * CHANNELS }, () => rand() - 0.5), wh: Float32Array.from(pixels.flatMap(dist)), ...(boxOnly ? { boxOnly } : {}),
+      };
+    };
+    const size = () => 4 + Math.floor(rand() * 16);
+    const varied = (wh: 'truth' | 'noise', boxOnly = false) => Array.from({ length: 12 }, () => view(size(), size(), wh, boxOnly));
+    const train = (views: DetectionView[], val: DetectionView[]) => trainDetectionHead(['object'], views, val, { seed: 1, maxEpochs: 2, patience: 1 });
+
+    // Plain views of one size whose CenterNet distances are noise teach nothing about size; windows whose distances are true do.
+    const plain = Array.from({ length: 12 }, () => view(10, 10, 'noise'));
+    const helpful = await train([...plain, ...varied('truth', true)], varied('truth'));
+    assert.equal(helpful.boxWindows, true, 'windows that carry the sizes are kept');
+    const without = await train(plain, varied('truth'));
+    assert.deepEqual(helpful.head.weights, without.head.weights, 'box-only views leave the heatmap as it is');
+    assert.equal(without.boxWindows, false, 'no windows, none kept');
+    // Windows whose distances are noise only blur a regression the plain views already teach.
+    const misleading = await train([...varied('truth'), ...varied('noise', true)], varied('truth'));
+    assert.equal(misleading.boxWindows, false, 'windows that mislead are dropped');
   });
 });
 
