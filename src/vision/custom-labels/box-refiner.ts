@@ -77,7 +77,15 @@ export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[]
       const zi = z[i]!;
       if (zi === 0) continue;
       const row = i * D;
-      for (let j = 0; j <= i; j++) A[row + j]! += zi * z[j]!;
+      // Four updates per step (the lower triangle up to the diagonal, i + 1 values).
+      const end = i + 1 - ((i + 1) % 4);
+      for (let j = 0; j < end; j += 4) {
+        A[row + j]! += zi * z[j]!;
+        A[row + j + 1]! += zi * z[j + 1]!;
+        A[row + j + 2]! += zi * z[j + 2]!;
+        A[row + j + 3]! += zi * z[j + 3]!;
+      }
+      for (let j = end; j <= i; j++) A[row + j]! += zi * z[j]!;
       for (let t = 0; t < 4; t++) B[t]![i]! += zi * (s.t[t]! - tMean[t]!);
     }
   }
