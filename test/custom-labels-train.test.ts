@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
-import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, secondOrderPool, secondOrderProjection, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { gramOutput, parseGramOutput, secondOrderProjection, secondOrderValues } from '../src/runtime/second-order.js';
+import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, trainDetectionHead, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
-import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, CROP_SECOND_ORDER, backgroundBox, classifierCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
@@ -179,32 +180,23 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     assert.deepEqual([...gridPool(map, 3, 3, 2, 1)], [4, 1]);
   });
 
-  it('second-order pooling: the mean outer product of fixed projections, signed square root, unit length, orderless', () => {
-    const [h, w, channels, dims] = [5, 6, 10, 7];
+  it('second-order values: the Gram sum averaged over positions, upper triangle, signed square roots, unit length', () => {
+    const [positions, dims] = [30, 5];
     const rand = rng(21);
-    const map = Float32Array.from({ length: h * w * channels }, () => rand() * 2 - 0.5);
-    const got = secondOrderPool(map, channels, dims);
+    const y = Array.from({ length: positions }, () => Array.from({ length: dims }, () => rand() * 2 - 0.7));
+    const gram = Array.from({ length: dims * dims }, (_, i) => y.reduce((a, p) => a + p[Math.floor(i / dims)]! * p[i % dims]!, 0));
+    const got = secondOrderValues(gram, dims, positions);
     assert.equal(got.length, (dims * (dims + 1)) / 2);
-    // Independently: project each position, average the outer products, signed square roots, L2.
-    const proj = secondOrderProjection(channels, dims);
-    const n = h * w;
-    const gram = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
-    for (let p = 0; p < n; p++) {
-      const y = Array.from({ length: dims }, (_, a) => Array.from({ length: channels }, (_, c) => proj[a * channels + c]! * map[p * channels + c]!).reduce((u, v) => u + v, 0));
-      for (let a = 0; a < dims; a++) for (let b = 0; b < dims; b++) gram[a]![b]! += (y[a]! * y[b]!) / n;
-    }
-    const upper = gram.flatMap((row, a) => row.slice(a).map((v) => Math.sign(v) * Math.sqrt(Math.abs(v))));
+    const upper = Array.from({ length: dims }, (_, a) => Array.from({ length: dims - a }, (_, k) => gram[a * dims + a + k]! / positions)).flat()
+      .map((v) => Math.sign(v) * Math.sqrt(Math.abs(v)));
     const norm = Math.hypot(...upper);
-    upper.forEach((v, i) => assert.ok(Math.abs(v / norm - got[i]!) < 1e-5, `value ${i}: ${got[i]} against ${v / norm}`));
-    assert.ok(Math.abs(Math.hypot(...got) - 1) < 1e-5);
-    // Orderless: the positions in another order give the same values.
-    const order = shuffle(Array.from({ length: n }, (_, p) => p), rng(3));
-    const moved = new Float32Array(map.length);
-    order.forEach((from, to) => moved.set(map.subarray(from * channels, (from + 1) * channels), to * channels));
-    secondOrderPool(moved, channels, dims).forEach((v, i) => assert.ok(Math.abs(v - got[i]!) < 1e-5));
-    // Stored models read descriptors made with this exact projection: it must not change with the generator.
+    upper.forEach((v, i) => assert.ok(Math.abs(v / norm - got[i]!) < 1e-6, `value ${i}: ${got[i]} against ${v / norm}`));
+    assert.ok(upper.some((v) => v < 0), 'negative products keep their sign');
+    // Converted graphs and stored models read this exact projection: it must not change with the generator.
     const stored = secondOrderProjection(96, 48);
     assert.deepEqual([stored[0], stored[1], stored[96 * 48 - 1]].map((v) => +v!.toFixed(6)), [0.271163, 0.246433, -0.05329]);
+    assert.deepEqual(parseGramOutput(gramOutput('a/b;c', 48)), { tensor: 'a/b;c', dims: 48 });
+    assert.equal(parseGramOutput('a/b'), undefined);
   });
 
   it('the box refiner reads the spatial cells alone: a descriptor without its second-order values', () => {
@@ -380,9 +372,9 @@ describe('Custom Labels detection with several labels (playing cards)', { skip: 
       assert.deepEqual(model.detector!.crop!.labels, [...labels, BACKGROUND]);
       assert.equal(model.detector!.crop!.grid, CROP_GRID, 'box descriptors carry the spatial cells of the pre-pooling map');
       assert.equal(model.detector!.crop!.midGrid, CROP_MID_GRID, 'and those of the mid-level map');
-      assert.equal(model.detector!.crop!.secondOrder, CROP_SECOND_ORDER, 'and its second-order pooling');
+      assert.equal(model.detector!.crop!.secondOrder, 48, 'and its second-order pooling, at the catalogue\'s 48 dimensions');
       const cellDims = CROP_GRID * CROP_GRID * 320 + CROP_MID_GRID * CROP_MID_GRID * 96;
-      assert.equal(model.detector!.crop!.classifier.mean.length, cellDims + (CROP_SECOND_ORDER * (CROP_SECOND_ORDER + 1)) / 2);
+      assert.equal(model.detector!.crop!.classifier.mean.length, cellDims + (48 * 49) / 2);
       assert.deepEqual(model.detector!.pixel!.labels, labels);
       const refiner = model.detector!.crop!.refiner!;
       assert.equal(refiner.weights.length, 4 * (cellDims + 1), 'the refiner reads the cells alone');

@@ -12,6 +12,7 @@ import { dequantize, convertTflite, convertTfliteBytes, findTensor } from '../sr
 import { onnxForTflite, resolveRemoteModel } from '../src/runtime/convert/tflite-source.js';
 import { ModelHost } from '../src/runtime/model-host.js';
 import { manifest, type ModelManifest } from '../src/runtime/catalogue.js';
+import { parseGramOutput, secondOrderProjection } from '../src/runtime/second-order.js';
 import { imageRgb } from '../src/runtime/convert/verify.js';
 import * as ort from 'onnxruntime-node';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, SHARED_MODELS, hasSharedModels, NO_SHARED_MODELS } from './helpers/eval-data.js';
@@ -156,7 +157,7 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
     }
   });
 
-  it('runs the int8 TF2 model in 8 bits, close to its float graph, and keeps the uint8-weight TF1 model float', { skip: hasEvalData ? undefined : NO_EVAL_DATA }, async () => {
+  it('runs the int8 TF2 model in 8 bits, close to its float graph, with the second-order pooling in the graph; keeps the uint8-weight TF1 model float', { skip: hasEvalData ? undefined : NO_EVAL_DATA }, async () => {
     const tf2 = manifest('mobilenet-v2-tf2');
     const [pooled, logits, map] = tf2.outputs as [string, string, string];
     const run = async (int8: boolean) => {
@@ -172,6 +173,21 @@ describe('the TFLite backbones in the runtime', { skip: hasSharedModels ? undefi
     const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0) / Math.hypot(...a) / Math.hypot(...b);
     for (const k of [pooled, map]) assert.ok(cosine(float.out(k), int8.out(k)) > 0.99, `${k}: cosine ${cosine(float.out(k), int8.out(k))}`);
     assert.equal(top(int8.out(logits), 1)[0], top(float.out(logits), 1)[0]);
+    // The second-order output is the Gram sum of the mid-level map's projected positions, computed in the graph.
+    const gram = tf2.outputs.find((o) => parseGramOutput(o))!;
+    const { tensor, dims } = parseGramOutput(gram)!;
+    assert.equal(tensor, tf2.outputs[3]);
+    const mid = int8.out(tensor);
+    const [channels, proj] = [96, secondOrderProjection(96, dims)];
+    const want = new Float64Array(dims * dims);
+    for (let p = 0; p < mid.length / channels; p++) {
+      const y = Array.from({ length: dims }, (_, a) => proj.subarray(a * channels, (a + 1) * channels).reduce((u, w, c) => u + w * mid[p * channels + c]!, 0));
+      for (let a = 0; a < dims; a++) for (let b = 0; b < dims; b++) want[a * dims + b]! += y[a]! * y[b]!;
+    }
+    const got = int8.out(gram);
+    assert.equal(got.length, dims * dims);
+    const scale = Math.max(...want.map(Math.abs));
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-4 * scale, `Gram ${i}: ${v} against ${want[i]}`));
     const v2 = manifest('mobilenet-v2');
     const tf1 = convertTfliteBytes(readFileSync(tflitePath(FILES.v2)), { outputs: v2.outputs, int8: true });
     assert.equal(tf1.onnxOps.QuantizeLinear, undefined, 'uint8 weights stay float');

@@ -310,9 +310,9 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     remote: { url: `${CORAL_TEST_DATA}/tf2_mobilenet_v2_1.0_224_ptq.tflite`, folder: 'tf2_mobilenet_v2_1.0_224_ptq' },
     sha256: '5d3137241276e79c86d14a74fe43581398ae0e815191d3dba45495b810840e8c',
     input: { name: 'input', dims: [1, 224, 224, 3], layout: 'NHWC', pixels: { scale: 1 / 127.5, zeroPoint: 127 } },
-    // The embedding, the logits, then the 7x7x320 map of the last block (before the 1x1 conv to 1280 that GlobalPool averages)
-    // and the 14x14x96 map of the last stride-16 block (custom-labels crop descriptors).
-    outputs: ['MobileNetV2/top/GlobalPool/Mean', 'Identity', 'MobileNetV2/expanded_conv_17/project/batch_norm/FusedBatchNormV3', 'MobileNetV2/expanded_conv_13/add/add'],
+    // The embedding, the logits, then the 7x7x320 map of the last block (before the 1x1 conv to 1280 that GlobalPool averages),
+    // the 14x14x96 map of the last stride-16 block and its second-order pooling at 48 dimensions (custom-labels crop descriptors).
+    outputs: ['MobileNetV2/top/GlobalPool/Mean', 'Identity', 'MobileNetV2/expanded_conv_17/project/batch_norm/FusedBatchNormV3', 'MobileNetV2/expanded_conv_13/add/add', 'MobileNetV2/expanded_conv_13/add/add@gram48'],
     licence: 'Apache-2.0 (google-coral/test_data; TensorFlow Keras MobileNetV2)',
   },
 ] satisfies ModelManifest[]);

@@ -21,6 +21,7 @@
  * - Fused activations: RELU6 → Clip(0, 6), RELU → Relu, RELU_N1_TO_1 → Clip(−1, 1), TANH → Tanh;
  *   by default intersected with the output's quantized range (see `clampToQuantizedRange`).
  */
+import { parseGramOutput, secondOrderProjection } from '../second-order.js';
 import { encodeModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
 import { halfToFloat } from './tfjs-weights.js';
 import { countTfliteOps, readTflite, type FusedActivation, type Padding, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite-reader.js';
@@ -62,7 +63,10 @@ export interface TfliteTensorSpec {
 }
 
 export interface TfliteConvertOptions {
-  /** TFLite tensor names (full or one ';'-separated part); default: the model's outputs. */
+  /**
+   * TFLite tensor names (full or one ';'-separated part), or `<tensor>@gram<d>` for the tensor's
+   * second-order pooling sum (second-order.ts); default: the model's outputs.
+   */
   outputs?: readonly string[];
   metadata?: Readonly<Record<string, string>>;
   /**
@@ -506,7 +510,8 @@ class Converter {
 /** Converts a parsed TFLite model. */
 export function convertTflite(m: TfliteModel, options: TfliteConvertOptions = {}): TfliteConvertResult {
   const selectors = options.outputs?.length ? [...options.outputs] : m.outputs.map((i) => m.tensors[i]!.name);
-  const outTensors = selectors.map((s) => findTensor(m, s));
+  const grams = selectors.map(parseGramOutput);
+  const outTensors = selectors.map((s, k) => findTensor(m, grams[k]?.tensor ?? s));
   if (new Set(selectors).size !== selectors.length) throw new Error('an output is named twice');
 
   // Prune: operators (topologically ordered in TFLite) that the outputs depend on.
@@ -568,6 +573,19 @@ export function convertTflite(m: TfliteModel, options: TfliteConvertOptions = {}
   const outputInfos: OnnxValueInfo[] = [];
   outTensors.forEach((t, k) => {
     const name = selectors[k]!;
+    const gram = grams[k];
+    if (gram) {
+      // Second-order pooling (second-order.ts): positions x channels, projected, then Yᵀ Y.
+      const [c, d] = [t.shape.at(-1)!, gram.dims];
+      const proj = secondOrderProjection(c, d);
+      const projT = Float32Array.from({ length: c * d }, (_, i) => proj[(i % d) * c + Math.floor(i / d)]!);
+      const flat = cv.node('Reshape', [cv.get(t.index, 'native'), cv.init('gram_shape', [2], BigInt64Array.of(-1n, BigInt(c)))]);
+      const y = cv.node('MatMul', [flat, cv.init('gram_projection', [c, d], projT)]);
+      cv.node('MatMul', [cv.node('Transpose', [y], [{ name: 'perm', type: 'ints', value: [1, 0] }]), y], [], name);
+      outputs.push({ name, tensor: t.name, dtype: 'float32', dims: [d, d] });
+      outputInfos.push({ name, type: 'float32', dims: [d, d] });
+      return;
+    }
     cv.node('Identity', [cv.get(t.index, 'native')], [], name);
     const q = t.quantization;
     outputs.push({ name, tensor: t.name, dtype: 'float32', dims: t.shape, quantization: q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: Number(q.zeroPoint[0] ?? 0n) } : undefined });

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { cropImage, decodeImage, LETTERBOX_GREY, resizeForModel, rotateQuarters, S3_LIMITS, type DecodedImage } from '../../media/image.js';
 import { CATALOGUE } from '../../runtime/catalogue.js';
+import { parseGramOutput, secondOrderValues } from '../../runtime/second-order.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import type { Box } from '../boxes.js';
 import type { ViewFrame } from './box-refiner.js';
@@ -336,12 +337,14 @@ export interface Backbone {
   embedSpatial?(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], cells: DescriptorCells): Promise<Float32Array[]>;
   /** embedSpatial also gives the cells of a mid-level (stride 16) map (`cells.mid`). */
   midLevel?: boolean;
+  /** Projected dimensions of the mid-level map's second-order pooling that embedSpatial can append (`cells.secondOrder`). */
+  secondOrder?: number;
 }
 
 /**
  * The parts of a box descriptor: the pre-pooling map averaged over grid x grid cells, then (mid > 0)
  * the mid-level map over mid x mid cells, then (secondOrder > 0) the mid-level map's second-order
- * pooling (secondOrderPool) at that many projected dimensions; grid 0: the pooled embedding alone.
+ * pooling at that many projected dimensions (runtime/second-order.ts); grid 0: the pooled embedding alone.
  */
 export interface DescriptorCells {
   grid: number;
@@ -401,82 +404,6 @@ export function gridPool(map: Float32Array, h: number, w: number, channels: numb
 }
 
 /**
- * Seed of the fixed random projections of secondOrderPool. A trained classifier reads descriptors
- * made with them, so changing it (or the generator) changes what stored models see.
- */
-const SECOND_ORDER_SEED = 0x5ec0;
-const projections = new Map<string, Float32Array>();
-
-/** The fixed dims x channels projection of secondOrderPool (row-major): uniform in [-0.5, 0.5), seeded. */
-export function secondOrderProjection(channels: number, dims: number): Float32Array {
-  const key = `${channels}x${dims}`;
-  let m = projections.get(key);
-  if (!m) {
-    const rand = rng(SECOND_ORDER_SEED + channels * 1000 + dims);
-    m = Float32Array.from({ length: dims * channels }, () => rand() - 0.5);
-    projections.set(key, m);
-  }
-  return m;
-}
-
-/**
- * Second-order (bilinear) pooling of an NHWC map: each position's features projected to `dims` by
- * a fixed random matrix, the mean over positions of the projection's outer product with itself
- * (upper triangle, dims (dims + 1) / 2 values), signed square root, L2-normalised (Lin et al.,
- * "Bilinear CNN models for fine-grained visual recognition"; a random projection as in compact
- * bilinear pooling). Orderless: it keeps which features occur together, wherever they sit, the
- * detail that tells look-alikes apart (a jack from a king by its corner index, a part from its
- * variant). Naming the test cards' true boxes (3 splits, offline): 155 of 185 right with the cells,
- * 161 with 48 dims of the 14x14x96 map appended (32: 160, 64: 163; of the 7x7x320 map: worse).
- */
-export function secondOrderPool(map: Float32Array, channels: number, dims: number): Float32Array {
-  const proj = secondOrderProjection(channels, dims);
-  const n = map.length / channels;
-  // The projections stored one row of n positions per projected dimension, so the products below
-  // read rows; four running sums per dot product (1.9 -> 1.0 ms for 14x14x96 at 48 dims).
-  const y = new Float32Array(dims * n);
-  const c4 = channels - (channels % 4);
-  for (let p = 0; p < n; p++) {
-    const at = p * channels;
-    for (let a = 0; a < dims; a++) {
-      const row = a * channels;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let c = 0; c < c4; c += 4) {
-        s0 += proj[row + c]! * map[at + c]!;
-        s1 += proj[row + c + 1]! * map[at + c + 1]!;
-        s2 += proj[row + c + 2]! * map[at + c + 2]!;
-        s3 += proj[row + c + 3]! * map[at + c + 3]!;
-      }
-      for (let c = c4; c < channels; c++) s0 += proj[row + c]! * map[at + c]!;
-      y[a * n + p] = s0 + s1 + s2 + s3;
-    }
-  }
-  const n4 = n - (n % 4);
-  const out = new Float32Array((dims * (dims + 1)) / 2);
-  let norm = 0;
-  for (let a = 0, o = 0; a < dims; a++) {
-    const ra = a * n;
-    for (let b = a; b < dims; b++, o++) {
-      const rb = b * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let p = 0; p < n4; p += 4) {
-        s0 += y[ra + p]! * y[rb + p]!;
-        s1 += y[ra + p + 1]! * y[rb + p + 1]!;
-        s2 += y[ra + p + 2]! * y[rb + p + 2]!;
-        s3 += y[ra + p + 3]! * y[rb + p + 3]!;
-      }
-      for (let p = n4; p < n; p++) s0 += y[ra + p]! * y[rb + p]!;
-      const v = (s0 + s1 + s2 + s3) / n;
-      out[o] = Math.sign(v) * Math.sqrt(Math.abs(v));
-      norm += Math.abs(v);
-    }
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < out.length; i++) out[i]! /= norm;
-  return out;
-}
-
-/**
  * An ImageNet MobileNet from the catalogue (a TFLite entry with `input.pixels`, whose converted
  * graph takes uint8 pixels and scales them as the entry states): 224 NHWC, pooled embedding output
  * (outputs[0]); outputs[2], when the catalogue lists one, is the pre-pooling NHWC map (embedSpatial),
@@ -489,6 +416,8 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   const output = m.outputs[0]!;
   const spatial = m.outputs[2];
   const mid = m.outputs[3];
+  const gram = m.outputs.find((o) => parseGramOutput(o)?.tensor === mid);
+  const gramDims = gram ? parseGramOutput(gram)!.dims : undefined;
   /** An NHWC output averaged over grid x grid cells. */
   const cellsOf = (map: { dims: number[]; data: ArrayLike<number> }, grid: number) => {
     const [h, w, c] = map.dims.slice(1) as [number, number, number];
@@ -513,16 +442,19 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
     ...(spatial
       ? {
           midLevel: mid !== undefined,
+          ...(gramDims ? { secondOrder: gramDims } : {}),
           async embedSpatial(runtime: ModelRuntime, img: DecodedImage, views: ViewFrame[], cells: DescriptorCells) {
             if (cells.mid > 0 && !mid) throw new Error(`backbone '${id}' exposes no mid-level map for the box descriptor`);
+            const second = cells.secondOrder ?? 0;
+            if (second > 0 && second !== gramDims) throw new Error(`backbone '${id}' gives the mid-level map's second-order pooling at ${gramDims ?? 0} dimensions, not ${second}`);
             const square = { ...img, data: (await resizeForModel(img, size, size, 'fill')).data, width: size, height: size };
             return Promise.all(views.map(async (v) => {
-              const out = await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, cells.mid > 0 ? [spatial, mid!] : [spatial]);
+              const out = await run(runtime, rotateQuarters(square, v.turn).data, v.mirrored, cells.mid === 0 ? [spatial] : second > 0 ? [spatial, mid!, gram!] : [spatial, mid!]);
               const last = cellsOf(out[spatial]!, cells.grid);
               if (cells.mid === 0) return last;
               const midMap = out[mid!]!;
               const parts = [last, cellsOf(midMap, cells.mid)];
-              if (cells.secondOrder) parts.push(secondOrderPool(midMap.data as Float32Array, midMap.dims[3]!, cells.secondOrder));
+              if (second > 0) parts.push(secondOrderValues(out[gram!]!.data, second, midMap.dims[1]! * midMap.dims[2]!));
               const x = new Float32Array(parts.reduce((a, q) => a + q.length, 0));
               let at = 0;
               for (const q of parts) (x.set(q, at), (at += q.length));
