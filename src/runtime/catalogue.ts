@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { gramOutput } from './second-order.js';
 
 export type ModelFormat = 'tfjs-graph' | 'onnx' | 'tflite';
 
@@ -312,7 +313,7 @@ export const CATALOGUE: readonly ModelManifest[] = Object.freeze([
     input: { name: 'input', dims: [1, 224, 224, 3], layout: 'NHWC', pixels: { scale: 1 / 127.5, zeroPoint: 127 } },
     // The embedding, the logits, then the 7x7x320 map of the last block (before the 1x1 conv to 1280 that GlobalPool averages),
     // the 14x14x96 map of the last stride-16 block and its second-order pooling at 48 dimensions (custom-labels crop descriptors).
-    outputs: ['MobileNetV2/top/GlobalPool/Mean', 'Identity', 'MobileNetV2/expanded_conv_17/project/batch_norm/FusedBatchNormV3', 'MobileNetV2/expanded_conv_13/add/add', 'MobileNetV2/expanded_conv_13/add/add@gram48'],
+    outputs: ['MobileNetV2/top/GlobalPool/Mean', 'Identity', 'MobileNetV2/expanded_conv_17/project/batch_norm/FusedBatchNormV3', 'MobileNetV2/expanded_conv_13/add/add', gramOutput('MobileNetV2/expanded_conv_13/add/add', 48)],
     licence: 'Apache-2.0 (google-coral/test_data; TensorFlow Keras MobileNetV2)',
   },
 ] satisfies ModelManifest[]);

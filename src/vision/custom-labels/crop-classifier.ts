@@ -124,7 +124,8 @@ export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: 
  * (refinerPart): they keep no place, and its ridge regression costs the cube of its inputs.
  * Playing cards, 3 splits, with 48 dimensions (the TF2 MobileNetV2's catalogue entry): mAP@0.5
  * 0.799 -> 0.813 (0.861, 0.758, 0.777 -> 0.873, 0.793, 0.773), mAP@0.5:0.95 0.611 -> 0.627,
- * training 65-69 -> 75-78 s after the first split; 64 dimensions: 0.819 and 0.636, but 89 s.
+ * training 65-69 -> 75-78 s after the first split (before the faster training loops); 64
+ * dimensions: 0.819 and 0.636, but 89 s.
  * Naming the test cards' true boxes offline: 155 of 185 right with the cells alone, 161 with the
  * second-order values (32 dimensions: 160; 64: 163; of the 7x7x320 map instead: worse; of the
  * stride-8 28x28x32 map as well: 156).
