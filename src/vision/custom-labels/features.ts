@@ -416,8 +416,8 @@ export function mobilenetBackbone(id = 'mobilenet-v2'): Backbone | undefined {
   const output = m.outputs[0]!;
   const spatial = m.outputs[2];
   const mid = m.outputs[3];
-  const gram = m.outputs.find((o) => parseGramOutput(o)?.tensor === mid);
-  const gramDims = gram ? parseGramOutput(gram)!.dims : undefined;
+  const gram = mid === undefined ? undefined : m.outputs.find((o) => parseGramOutput(o)?.tensor === mid);
+  const gramDims = gram === undefined ? undefined : parseGramOutput(gram)!.dims;
   /** An NHWC output averaged over grid x grid cells. */
   const cellsOf = (map: { dims: number[]; data: ArrayLike<number> }, grid: number) => {
     const [h, w, c] = map.dims.slice(1) as [number, number, number];
