@@ -14,7 +14,7 @@ import { trainClassifier } from '../src/vision/custom-labels/classification-head
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
-import { eventLoopTurns, rng, shuffle } from '../src/vision/custom-labels/math.js';
+import { eventLoopTurns, NormalEquations, rng, shuffle } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { checkModel, predict, trainModel, TrainingError, type TrainedModel, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
@@ -289,6 +289,33 @@ describe('Custom Labels box refiner and turned views (synthetic)', () => {
     assert.deepEqual([...Array(6).keys()].map((p) => rotateQuarters(img, 2).data[p * 3]), [5, 4, 3, 2, 1, 0]);
     assert.deepEqual([...Array(6).keys()].map((p) => rotateQuarters(img, 3).data[p * 3]), [2, 5, 1, 4, 0, 3]);
     assert.deepEqual(rotateQuarters(rotateQuarters(img, 1), 3).data, img.data);
+  });
+
+  it('the normal equations solve weighted least squares: exact fits, weights as repeats, the ridge shrinking', async () => {
+    const rand = rng(9);
+    // two targets, linear in 6 inputs (the last one constant: an intercept)
+    const w = [[0.5, -1, 2, 0, 0.25, 1.5], [-2, 0, 0.5, 1, -0.75, -0.5]];
+    const xs = Array.from({ length: 50 }, () => [...Array.from({ length: 5 }, () => rand() - 0.5), 1]);
+    const ts = xs.map((x) => w.map((row) => row.reduce((a, v, i) => a + v * x[i]!, 0)));
+    const exact = new NormalEquations(6, 2);
+    xs.forEach((x, k) => exact.add(x, ts[k]!));
+    const fit = await exact.solve(() => 1e-9);
+    fit.forEach((row, t) => row.forEach((v, i) => assert.ok(Math.abs(v - w[t]![i]!) < 1e-6, `target ${t} weight ${i}: ${v}`)));
+    // noisy targets: weight 3 on a sample is that sample added three times
+    const noisy = ts.map((t) => t.map((v) => v + rand() - 0.5));
+    const weighted = new NormalEquations(6, 2);
+    const repeated = new NormalEquations(6, 2);
+    xs.forEach((x, k) => {
+      weighted.add(x, noisy[k]!, k % 2 ? 3 : 1);
+      for (let r = 0; r < (k % 2 ? 3 : 1); r++) repeated.add(x, noisy[k]!);
+    });
+    const [a, b] = [await weighted.solve(() => 0.1), await repeated.solve(() => 0.1)];
+    a.forEach((row, t) => row.forEach((v, i) => assert.ok(Math.abs(v - b[t]![i]!) < 1e-9)));
+    // a strong ridge on the inputs (not the intercept) shrinks their weights towards 0
+    const ridged = new NormalEquations(6, 2);
+    xs.forEach((x, k) => ridged.add(x, ts[k]!));
+    const shrunk = await ridged.solve((i) => (i < 5 ? 1e4 : 0));
+    for (const row of shrunk) for (let i = 0; i < 5; i++) assert.ok(Math.abs(row[i]!) < 0.05, `weight ${i}: ${row[i]}`);
   });
 
   it('the ridge regression learns offsets that depend on the descriptor, in every view frame', async () => {

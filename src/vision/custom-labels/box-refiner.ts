@@ -9,7 +9,7 @@
  * view's own frame for training and brought back to the image's frame to average the views.
  */
 import type { Box } from '../boxes.js';
-import { choleskyBack, choleskyFactor, eventLoopTurns, Moments } from './math.js';
+import { eventLoopTurns, Moments, NormalEquations } from './math.js';
 
 /** [tx, ty, tw, th]: centre shift / size, log size ratio. */
 export type Offsets = [number, number, number, number];
@@ -66,36 +66,19 @@ export async function trainBoxRefiner(samples: { x: Float32Array; t: Offsets }[]
   const N = samples.length;
   const { mean, std } = Moments.of(samples.map((s) => s.x));
   const tMean = [0, 1, 2, 3].map((j) => samples.reduce((a, s) => a + s.t[j]!, 0) / N);
-  const A = new Float64Array(D * D);
-  const B = Array.from({ length: 4 }, () => new Float64Array(D));
+  const eq = new NormalEquations(D, 4);
   const z = new Float64Array(D);
+  const t = new Float64Array(4);
   const turn = eventLoopTurns();
   for (const s of samples) {
     await turn();
     for (let d = 0; d < D; d++) z[d] = (s.x[d]! - mean[d]!) / std[d]!;
-    for (let i = 0; i < D; i++) {
-      const zi = z[i]!;
-      if (zi === 0) continue;
-      const row = i * D;
-      // Four updates per step (the lower triangle up to the diagonal, i + 1 values).
-      const end = i + 1 - ((i + 1) % 4);
-      for (let j = 0; j < end; j += 4) {
-        A[row + j]! += zi * z[j]!;
-        A[row + j + 1]! += zi * z[j + 1]!;
-        A[row + j + 2]! += zi * z[j + 2]!;
-        A[row + j + 3]! += zi * z[j + 3]!;
-      }
-      for (let j = end; j <= i; j++) A[row + j]! += zi * z[j]!;
-      for (let t = 0; t < 4; t++) B[t]![i]! += zi * (s.t[t]! - tMean[t]!);
-    }
+    for (let j = 0; j < 4; j++) t[j] = s.t[j]! - tMean[j]!;
+    eq.add(z, t);
   }
-  for (let i = 0; i < D; i++) {
-    for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
-    A[i * D + i]! += ridge * N;
-  }
-  await choleskyFactor(A, D);
+  const solved = await eq.solve(() => ridge * N);
   const weights: number[] = [];
-  for (let t = 0; t < 4; t++) weights.push(...choleskyBack(A, B[t]!, D), tMean[t]!);
+  for (let j = 0; j < 4; j++) weights.push(...solved[j]!, tMean[j]!);
   return { mean: [...mean], std: [...std], weights, ridge };
 }
 

@@ -12,7 +12,7 @@ import { clip, iou, nms, type Box } from '../boxes.js';
 import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
 import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type GridObject, type Letterbox } from './features.js';
-import { Adam, choleskyBack, choleskyFactor, eventLoopTurns, Moments, rng, shuffle, sigmoid } from './math.js';
+import { Adam, eventLoopTurns, Moments, NormalEquations, rng, shuffle, sigmoid } from './math.js';
 
 export interface DetectionHead {
   labels: string[];
@@ -279,8 +279,7 @@ function boxLoss(head: DetectionHead, views: DetectionView[]): number {
 /** Weighted ridge regression of log distances (cells) at pixels near object centres. */
 async function trainBoxRegression(views: DetectionView[], head: DetectionHead, ridge = 1): Promise<number[]> {
   const D = BOX_DIMS;
-  const A = new Float64Array(D * D);
-  const B = Array.from({ length: 4 }, () => new Float64Array(D));
+  const eq = new NormalEquations(D, 4);
   const x = new Float64Array(D);
   const turn = eventLoopTurns();
   for (const v of views) {
@@ -288,22 +287,11 @@ async function trainBoxRegression(views: DetectionView[], head: DetectionHead, r
     for (const { s, px, py, o, gv } of centralSamples(v)) {
       const d = [px - o.x1, py - o.y1, o.x2 - px, o.y2 - py].map((q) => Math.log(Math.max(q, 0.25)));
       boxInput(head, v.feats.subarray(s * CHANNELS, (s + 1) * CHANNELS), v.wh.subarray(s * 4, s * 4 + 4), x);
-      for (let i = 0; i < D; i++) {
-        const xi = x[i]! * gv;
-        for (let j = 0; j <= i; j++) A[i * D + j]! += xi * x[j]!;
-        for (let t = 0; t < 4; t++) B[t]![i]! += xi * d[t]!;
-      }
+      eq.add(x, d, gv);
     }
   }
-  for (let i = 0; i < D; i++) {
-    for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
-    if (i < D - 1) A[i * D + i]! += ridge;
-    else A[i * D + i]! += 1e-6;
-  }
-  const out: number[] = [];
-  await choleskyFactor(A, D);
-  for (let t = 0; t < 4; t++) out.push(...choleskyBack(A, B[t]!, D));
-  return out;
+  // The last input is the constant 1: its weight (the intercept) is not penalised.
+  return (await eq.solve((i) => (i < D - 1 ? ridge : 1e-6))).flatMap((w) => [...w]);
 }
 
 export interface RawDetection {

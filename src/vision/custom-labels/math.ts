@@ -1,4 +1,4 @@
-/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, feature moments, Adam, sigmoid, Cholesky solves, event-loop turns. */
+/** Small numeric helpers for the Custom Labels heads: a seeded PRNG, feature moments, Adam, sigmoid, Cholesky solves, ridge regression's normal equations, event-loop turns. */
 export { rng } from '../random.js';
 
 /** A seed from a string (FNV-1a), mixed with a number. */
@@ -119,6 +119,52 @@ export function choleskyBack(A: Float64Array, b: Float64Array, n: number): Float
     x[i] = s / A[i * n + i]!;
   }
   return x;
+}
+
+/**
+ * Weighted least squares in closed form (ridge regression): the normal equations A = Σ w x xᵀ and,
+ * per target, B = Σ w x t, accumulated sample by sample, then solved by Cholesky with a ridge on
+ * A's diagonal. The box refiner and the detection head's box regression both fit this way.
+ */
+export class NormalEquations {
+  readonly A: Float64Array;
+  readonly B: Float64Array[];
+
+  constructor(readonly dims: number, targets: number) {
+    this.A = new Float64Array(dims * dims);
+    this.B = Array.from({ length: targets }, () => new Float64Array(dims));
+  }
+
+  /** Adds one sample: inputs x, its targets t, weight w. */
+  add(x: ArrayLike<number>, t: ArrayLike<number>, w = 1): void {
+    const { A, B, dims: D } = this;
+    for (let i = 0; i < D; i++) {
+      const xi = x[i]! * w;
+      if (xi === 0) continue;
+      const row = i * D;
+      // The lower triangle up to the diagonal (i + 1 values), four updates per step.
+      const end = i + 1 - ((i + 1) % 4);
+      for (let j = 0; j < end; j += 4) {
+        A[row + j]! += xi * x[j]!;
+        A[row + j + 1]! += xi * x[j + 1]!;
+        A[row + j + 2]! += xi * x[j + 2]!;
+        A[row + j + 3]! += xi * x[j + 3]!;
+      }
+      for (let j = end; j <= i; j++) A[row + j]! += xi * x[j]!;
+      for (let k = 0; k < B.length; k++) B[k]![i]! += xi * t[k]!;
+    }
+  }
+
+  /** The weights per target, with ridge(i) added to A's diagonal; A is factored in place, so solve once. */
+  async solve(ridge: (i: number) => number): Promise<Float64Array[]> {
+    const { A, B, dims: D } = this;
+    for (let i = 0; i < D; i++) {
+      for (let j = 0; j < i; j++) A[j * D + i] = A[i * D + j]!;
+      A[i * D + i]! += ridge(i);
+    }
+    await choleskyFactor(A, D);
+    return B.map((b) => choleskyBack(A, b, D));
+  }
 }
 
 /** When a training loop last gave the event loop a turn (one clock for all of them). */
