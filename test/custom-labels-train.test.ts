@@ -7,9 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { EVAL_DATA, hasEvalData, NO_EVAL_DATA, hasSharedModels, NO_SHARED_MODELS, SHARED_MODELS } from './helpers/eval-data.js';
 import { WorkerPool } from '../src/runtime/worker-pool.js';
 import { gramOutput, parseGramOutput, secondOrderProjection, secondOrderValues } from '../src/runtime/second-order.js';
-import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
+import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, mobilenetBackbone, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, trainDetectionHead, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
-import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
+import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, cropCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
 import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
@@ -178,6 +178,18 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     const cells = gridPool(map, 3, 3, 2, 2);
     assert.deepEqual([...cells], [2, 1, 3, 1, 5, 1, 6, 1]);
     assert.deepEqual([...gridPool(map, 3, 3, 2, 1)], [4, 1]);
+  });
+
+  it('the catalogue decides a backbone\'s descriptor: cells and second-order values only where it lists those maps', () => {
+    const tf2 = mobilenetBackbone('mobilenet-v2-tf2')!;
+    assert.ok(tf2.embedSpatial && tf2.midLevel);
+    assert.deepEqual(cropCells(tf2), { grid: CROP_GRID, mid: CROP_MID_GRID, secondOrder: 48 });
+    // the TF1 MobileNetV2 lists only its pooled embedding and softmax: no map, no second-order output
+    const tf1 = mobilenetBackbone('mobilenet-v2')!;
+    assert.equal(tf1.embedSpatial, undefined);
+    assert.equal(tf1.secondOrder, undefined);
+    assert.deepEqual(cropCells(tf1), { grid: 0, mid: 0, secondOrder: 0 });
+    assert.equal(mobilenetBackbone('centernet-features'), undefined);
   });
 
   it('second-order values: the Gram sum averaged over positions, upper triangle, signed square roots, unit length', () => {
