@@ -127,8 +127,8 @@ export function choleskyBack(A: Float64Array, b: Float64Array, n: number): Float
  * A's diagonal. The box refiner and the detection head's box regression both fit this way.
  */
 export class NormalEquations {
-  readonly A: Float64Array;
-  readonly B: Float64Array[];
+  private readonly A: Float64Array;
+  private readonly B: Float64Array[];
 
   constructor(readonly dims: number, targets: number) {
     this.A = new Float64Array(dims * dims);
