@@ -10,11 +10,12 @@ import { gramOutput, parseGramOutput, secondOrderProjection, secondOrderValues }
 import { BOX_WINDOW, BOX_WINDOW_KEEP, CHANNELS, GRID, INPUT, STRIDE, boxWindow, gridPool, letterbox, mobilenetBackbone, toGrid, type CenternetMaps, type DetectionView, type Letterbox } from '../src/vision/custom-labels/features.js';
 import { decodeDetections, focalLoss, peaks, trainDetectionHead, type DetectionHead } from '../src/vision/custom-labels/detection-head.js';
 import { BACKGROUND, CROP_DESCRIPTOR, CROP_GRID, CROP_MID_GRID, backgroundBox, classifierCells, cropCells, classifyViews, jitterBox, refinerPart, trainCropClassifier } from '../src/vision/custom-labels/crop-classifier.js';
-import { trainClassifier } from '../src/vision/custom-labels/classification-head.js';
+import { classify, logLoss } from '../src/vision/custom-labels/classification-head.js';
+import { trainLda, withTemperature } from '../src/vision/custom-labels/lda.js';
 import { applyOffsets, fromView, offsets, refineBox, toView, trainBoxRefiner } from '../src/vision/custom-labels/box-refiner.js';
 import { rotateQuarters } from '../src/media/image.js';
 import { iou } from '../src/vision/boxes.js';
-import { eventLoopTurns, NormalEquations, rng, shuffle } from '../src/vision/custom-labels/math.js';
+import { choleskyBack, choleskyFactor, eventLoopTurns, NormalEquations, rng, shuffle } from '../src/vision/custom-labels/math.js';
 import { evaluateDetection } from '../src/vision/custom-labels/evaluate.js';
 import { checkModel, predict, trainModel, TrainingError, type TrainedModel, type TrainingImage } from '../src/vision/custom-labels/train.js';
 import { CustomLabelsTrainingService } from '../src/services/custom-labels-training.js';
@@ -238,7 +239,7 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     assert.equal(backgroundBox([{ left: 0, top: 0, width: 1, height: 1 }], rand), undefined, 'no room besides an image-filling object');
   });
 
-  it('learns labels plus background from embeddings, the sweep keeps the best validation loss, warm starts continue', async () => {
+  it('learns labels plus background from embeddings, its temperature fitted on the validation samples', async () => {
     const rand = rng(9);
     const labels = ['a', 'b', BACKGROUND];
     const centres = [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]];
@@ -254,11 +255,14 @@ describe('Custom Labels crop classifier (synthetic)', () => {
       assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
       assert.equal(p.indexOf(Math.max(...p)), s.y[0]);
     }
-    const cold = await trainClassifier(labels, train, 'softmax', 1e-2, 1);
-    const warm = await trainClassifier(labels, train, 'softmax', 1e-2, 1, c.classifier);
-    const p = classifyViews({ ...c, classifier: warm }, [train[0]!.x]);
-    const q = classifyViews({ ...c, classifier: cold }, [train[0]!.x]);
-    assert.ok(p[0]! > 0.9 && q[0]! < 0.5, `one step from the trained head keeps it (${p[0]}), from zero does not (${q[0]})`);
+    // Where labels overlap, the fitted temperature is the validation log loss's minimum.
+    const noisy = (k: number) => ({ x: Float32Array.from(centres[k]!.map((c) => c + 4 * (rand() - 0.5))), y: [k] });
+    const noisyVal = Array.from({ length: 60 }, (_, i) => noisy(i % 3));
+    const overlap = await trainCropClassifier('test-backbone', labels, Array.from({ length: 60 }, (_, i) => noisy(i % 3)), noisyVal, { grid: 0, mid: 0 });
+    const t = overlap.classifier.temperature!;
+    assert.ok(t > 0 && t !== 1, `temperature ${t}`);
+    const loss = (f: number) => logLoss(withTemperature(overlap.classifier, f), noisyVal);
+    assert.ok(loss(1) <= loss(1.2) && loss(1) <= loss(1 / 1.2), `validation log loss ${loss(1)} at the fitted temperature, ${loss(1.2)} and ${loss(1 / 1.2)} beside it`);
     // A stored model is served only when its crop classifier was trained on this Argus's box descriptor.
     assert.equal(c.descriptor, CROP_DESCRIPTOR);
     const detector: DetectionHead = { labels: ['object'], mean: [], std: [], weights: [], bias: [], box: [], crop: c };
@@ -268,6 +272,43 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     assert.throws(() => checkModel({ ...model, detector: { ...detector, crop: older } }), /version 1 box descriptors .* train a new version/);
     assert.throws(() => checkModel({ ...model, format: 'other/9' }), /unknown model format 'other\/9'/);
     assert.throws(() => checkModel({ ...model, detector: undefined }), /detection model has no detector head/);
+  });
+});
+
+describe('Custom Labels shrinkage LDA (synthetic)', () => {
+  it('the Gram-matrix fit equals the covariance one, with the Ledoit–Wolf shrinkage computed sample by sample', async () => {
+    const rand = rng(4);
+    const D = 5;
+    const labels = ['a', 'b', 'c'];
+    const samples = Array.from({ length: 24 }, (_, i) => ({ x: Float32Array.from({ length: D }, (_, d) => (d === i % 3 ? 1.5 : 0) + rand() + (d === 4 ? 3 * rand() : 0)), y: [i % 3] }));
+    const head = await trainLda(labels, samples);
+    // Direct: standardise, centre per label, S = CᵀC/N, Ledoit–Wolf from the explicit outer products.
+    const N = samples.length;
+    const Z = samples.map((s) => Array.from(s.x, (v, d) => (v - head.mean[d]!) / head.std[d]!));
+    const mu = labels.map((_, k) => Array.from({ length: D }, (_, d) => Z.filter((_, i) => samples[i]!.y[0] === k).reduce((a, z) => a + z[d]!, 0) / (N / 3)));
+    const C = Z.map((z, i) => z.map((v, d) => v - mu[samples[i]!.y[0]!]![d]!));
+    const S = Array.from({ length: D }, (_, a) => Array.from({ length: D }, (_, b) => C.reduce((acc, c) => acc + c[a]! * c[b]!, 0) / N));
+    const m = S.reduce((acc, row, d) => acc + row[d]!, 0) / D;
+    const frob = (f: (a: number, b: number) => number) => S.reduce((acc, row, a) => acc + row.reduce((x, _, b) => x + f(a, b) ** 2, 0), 0);
+    const d2 = frob((a, b) => S[a]![b]! - (a === b ? m : 0));
+    const b2 = Math.min(d2, C.reduce((acc, c) => acc + frob((a, b) => c[a]! * c[b]! - S[a]![b]!), 0) / (N * N));
+    const alpha = b2 / d2;
+    // (The Gram matrix is computed in single precision.)
+    assert.ok(Math.abs(head.shrinkage! - alpha) < 1e-6, `shrinkage ${head.shrinkage} against ${alpha}`);
+    const A = new Float64Array(D * D);
+    S.forEach((row, a) => row.forEach((v, b) => (A[a * D + b] = (1 - alpha) * v + (a === b ? alpha * m : 0))));
+    await choleskyFactor(A, D);
+    labels.forEach((_, k) => {
+      const w = choleskyBack(A, Float64Array.from(mu[k]!), D);
+      w.forEach((v, d) => assert.ok(Math.abs(v - head.weights[k * D + d]!) < 1e-4 * (1 + Math.abs(v)), `label ${k} dim ${d}: ${head.weights[k * D + d]} against ${v}`));
+      const b = Math.log(1 / 3) - 0.5 * w.reduce((acc, v, d) => acc + v * mu[k]![d]!, 0);
+      assert.ok(Math.abs(b - head.bias[k]!) < 1e-4 * (1 + Math.abs(b)), `label ${k} bias ${head.bias[k]} against ${b}`);
+    });
+    // A temperature multiplies every logit; a label without samples is never named.
+    const warm = await trainLda(labels, samples, 0.5);
+    warm.weights.forEach((v, i) => assert.ok(Math.abs(v - 0.5 * head.weights[i]!) < 1e-9));
+    const absent = await trainLda([...labels, 'none'], samples);
+    for (const s of samples) assert.ok(classify(absent, s.x)[3]! < 1e-12);
   });
 });
 

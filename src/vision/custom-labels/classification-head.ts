@@ -13,7 +13,12 @@ export interface ClassificationHead {
   /** K x D weights (standardised space) and K biases. */
   weights: number[];
   bias: number[];
+  /** The L2 strength of a logistic regression (0 for a discriminant, lda.ts). */
   l2: number;
+  /** A discriminant's Ledoit–Wolf shrinkage of the shared covariance. */
+  shrinkage?: number;
+  /** A discriminant's temperature: the factor its logits carry, fitted on validation samples. */
+  temperature?: number;
 }
 
 export interface ClsSample {
@@ -22,11 +27,8 @@ export interface ClsSample {
   y: number[];
 }
 
-/**
- * Trains from zero weights, or from `init` (a head trained on the same samples, e.g. with another
- * L2: warm starts make a sweep over L2 strengths cheap).
- */
-export async function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300, init?: ClassificationHead): Promise<ClassificationHead> {
+/** Trains from zero weights. */
+export async function trainClassifier(labels: string[], samples: ClsSample[], mode: 'softmax' | 'one-vs-rest', l2: number, iterations = 300): Promise<ClassificationHead> {
   const K = labels.length;
   const D = samples[0]!.x.length;
   const N = samples.length;
@@ -42,12 +44,6 @@ export async function trainClassifier(labels: string[], samples: ClsSample[], mo
   });
   await turn();
   const params = new Float64Array(K * (D + 1));
-  if (init) {
-    for (let k = 0; k < K; k++) {
-      for (let d = 0; d < D; d++) params[k * (D + 1) + d] = init.weights[k * D + d]!;
-      params[k * (D + 1) + D] = init.bias[k]!;
-    }
-  }
   const adam = new Adam(params, 0.02);
   const grad = new Float64Array(params.length);
   const z = new Float64Array(K);
@@ -108,8 +104,8 @@ function probabilities(z: Float64Array | number[], mode: 'softmax' | 'one-vs-res
   return e.map((v) => v / s);
 }
 
-/** Label probabilities of one embedding. */
-export function classify(head: ClassificationHead, x: Float32Array): number[] {
+/** The head's logit per label for one embedding. */
+export function logits(head: ClassificationHead, x: Float32Array): number[] {
   const K = head.labels.length;
   const D = head.mean.length;
   const z = new Array<number>(K);
@@ -118,7 +114,12 @@ export function classify(head: ClassificationHead, x: Float32Array): number[] {
     for (let d = 0; d < D; d++) v += (head.weights[k * D + d]! * (x[d]! - head.mean[d]!)) / head.std[d]!;
     z[k] = v;
   }
-  return probabilities(z, head.mode);
+  return z;
+}
+
+/** Label probabilities of one embedding. */
+export function classify(head: ClassificationHead, x: Float32Array): number[] {
+  return probabilities(logits(head, x), head.mode);
 }
 
 /** Mean negative log-likelihood of the true labels. */

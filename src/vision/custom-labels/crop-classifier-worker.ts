@@ -5,13 +5,14 @@
  * and the HTTP thread never waits on them. The chosen one is refit there too.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
+import type { ClassificationHead, ClsSample } from './classification-head.js';
 import { trainCropClassifier, type CropClassifier } from './crop-classifier.js';
+import { trainLda } from './lda.js';
 import type { DescriptorCells } from './features.js';
 
 type Job =
   | { kind: 'sweep'; backbone: string; labels: string[]; train: ClsSample[]; val: ClsSample[]; cells: DescriptorCells }
-  | { kind: 'refit'; labels: string[]; train: ClsSample[]; l2: number; iterations: number; init: ClassificationHead };
+  | { kind: 'refit'; labels: string[]; train: ClsSample[]; temperature: number };
 
 function inWorker<T>(job: Job, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -32,9 +33,9 @@ export function trainCropClassifierInWorker(job: Omit<Extract<Job, { kind: 'swee
   return inWorker({ kind: 'sweep', ...job }, signal);
 }
 
-/** `init` trained further on `train` (softmax, its L2), in a new worker thread. */
-export function refitClassifierInWorker(init: ClassificationHead, train: ClsSample[], iterations: number, signal?: AbortSignal): Promise<ClassificationHead> {
-  return inWorker({ kind: 'refit', labels: init.labels, train, l2: init.l2, iterations, init }, signal);
+/** The discriminant `chosen` fitted again on `train` (with its temperature), in a new worker thread. */
+export function refitClassifierInWorker(chosen: ClassificationHead, train: ClsSample[], signal?: AbortSignal): Promise<ClassificationHead> {
+  return inWorker({ kind: 'refit', labels: chosen.labels, train, temperature: chosen.temperature ?? 1 }, signal);
 }
 
 if (!isMainThread && parentPort) {
@@ -42,6 +43,6 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const result = job.kind === 'sweep'
     ? trainCropClassifier(job.backbone, job.labels, job.train, job.val, job.cells)
-    : trainClassifier(job.labels, job.train, 'softmax', job.l2, job.iterations, job.init);
+    : trainLda(job.labels, job.train, job.temperature);
   void result.then((r: CropClassifier | ClassificationHead) => port.postMessage(r));
 }

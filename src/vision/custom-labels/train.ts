@@ -15,7 +15,7 @@ import type { ModelRuntime } from '../../runtime/worker-pool.js';
 import { clip, iou, type Box } from '../boxes.js';
 import { offsets, refineBox, toView, trainBoxRefiner, type Offsets, type ViewFrame } from './box-refiner.js';
 import { classify, logLoss, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
-import { BACKGROUND, backgroundBox, boxEmbedding, CLASSIFIER_ITERATIONS, classifyViews, classifierCells, CROP_DESCRIPTOR, cropCells, jitterBox, refinerPart, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
+import { BACKGROUND, backgroundBox, boxEmbedding, classifyViews, classifierCells, CROP_DESCRIPTOR, cropCells, jitterBox, refinerPart, testViews, TURNS, UPRIGHT_VIEWS, type CropClassifier } from './crop-classifier.js';
 import { refitClassifierInWorker, trainCropClassifierInWorker } from './crop-classifier-worker.js';
 import { decodeDetections, trainDetectionHead, trainPixelClassifier, type DetectionHead, type RawDetection } from './detection-head.js';
 import { bestF1Thresholds, evaluateClassification, evaluateDetection, sharedBestF1Threshold } from './evaluate.js';
@@ -225,7 +225,9 @@ async function trainDetection(
   // Several labels: one shared validation threshold (sharedBestF1Threshold); one label: its best-F1 point.
   const shared = labels.length > 1 ? sharedBestF1Threshold(valData, labels) : undefined;
   if (head.crop && refit) {
-    // What names boxes learns from the validation images too, with the settings validation chose.
+    // What names boxes learns from the validation images too, with the settings validation chose:
+    // with a hundred images, a quarter more counts (playing cards, 3 splits, mAP@0.5 0.734 -> 0.754
+    // when introduced; refitting the heatmap too changed neither cards nor raccoon beyond noise).
     progress(0.95, 'refitting the label classifiers on training and validation images');
     [head.crop.classifier, head.pixel] = await Promise.all([refit(), trainPixelClassifier(labels, [...train, ...val].flatMap((i) => views[i]!), seed)]);
   }
@@ -255,21 +257,12 @@ export const HARD_NEGATIVES = 2;
 export const REFINER_RIDGE = 0.1;
 
 /**
- * Iterations of the crop classifier's refit on training and validation boxes, warm-started from
- * the validation-chosen classifier (as one step of its L2 sweep). With the pixel classifier also
- * refit, playing cards (3 splits) mAP@0.5 0.734 -> 0.754, mAP@0.5:0.95 0.516 -> 0.539: with a
- * hundred images, a quarter more of them to learn from counts. (Refitting the heatmap too, for
- * the epochs validation chose, changed neither cards nor raccoon beyond noise.)
- */
-export const REFIT_ITERATIONS = CLASSIFIER_ITERATIONS.next;
-
-/**
  * Trains the crop classifier over the labels and BACKGROUND on the training images' boxes (as they
  * are, mirrored, jittered, and jittered and turned), background boxes and the heatmap's own boxes
  * off every object (hard negatives), and the box refiner on
- * the jittered boxes. Validation boxes choose the classifier's L2 and whether the turned samples
- * (and turned test views) are kept; `refit` then trains the chosen classifier further on the
- * validation boxes' views (and background boxes) as well.
+ * the jittered boxes. Validation boxes fit the classifier's temperature and choose whether the
+ * turned samples (and turned test views) are kept; `refit` then fits the chosen classifier again on
+ * the validation boxes' views (and background boxes) as well.
  */
 async function fitCropClassifier(
   runtime: ModelRuntime, head: DetectionHead, backbone: Backbone, ds: TrainingDataset, loaded: { img: DecodedImage; hash: string }[], labels: string[],
@@ -338,7 +331,7 @@ async function fitCropClassifier(
   chosen.refiner = await trainBoxRefiner(regression, REFINER_RIDGE);
   const turnedChosen = chosen.turned ?? false;
   const all = () => [...samples(turnedChosen), ...valItems.flatMap((t, k) => valViewsOf(k, turnedChosen).map((x) => ({ x, y: t.y })))];
-  return { crop: chosen, refit: () => refitClassifierInWorker(chosen.classifier, all(), REFIT_ITERATIONS, options.signal) };
+  return { crop: chosen, refit: () => refitClassifierInWorker(chosen.classifier, all(), options.signal) };
 }
 
 /** Test-time flip augmentation in detection (both views through CenterNet, at once on the two workers). */
