@@ -276,14 +276,12 @@ describe('Custom Labels crop classifier (synthetic)', () => {
 });
 
 describe('Custom Labels shrinkage LDA (synthetic)', () => {
-  it('the Gram-matrix fit equals the covariance one, with the Ledoit–Wolf shrinkage computed sample by sample', async () => {
+  for (const [D, N] of [[5, 24], [30, 12]] as const) it(`${D} dimensions, ${N} samples: equals the covariance fit, with the Ledoit–Wolf shrinkage computed sample by sample`, async () => {
     const rand = rng(4);
-    const D = 5;
     const labels = ['a', 'b', 'c'];
-    const samples = Array.from({ length: 24 }, (_, i) => ({ x: Float32Array.from({ length: D }, (_, d) => (d === i % 3 ? 1.5 : 0) + rand() + (d === 4 ? 3 * rand() : 0)), y: [i % 3] }));
+    const samples = Array.from({ length: N }, (_, i) => ({ x: Float32Array.from({ length: D }, (_, d) => (d === i % 3 ? 1.5 : 0) + rand() + (d === 4 ? 3 * rand() : 0)), y: [i % 3] }));
     const head = await trainLda(labels, samples);
     // Direct: standardise, centre per label, S = CᵀC/N, Ledoit–Wolf from the explicit outer products.
-    const N = samples.length;
     const Z = samples.map((s) => Array.from(s.x, (v, d) => (v - head.mean[d]!) / head.std[d]!));
     const mu = labels.map((_, k) => Array.from({ length: D }, (_, d) => Z.filter((_, i) => samples[i]!.y[0] === k).reduce((a, z) => a + z[d]!, 0) / (N / 3)));
     const C = Z.map((z, i) => z.map((v, d) => v - mu[samples[i]!.y[0]!]![d]!));
