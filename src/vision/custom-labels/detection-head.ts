@@ -5,11 +5,8 @@
  * left/top/right/bottom distances from the features plus CenterNet's own `wh` (weighted ridge,
  * closed form). Decoding: 3x3 max-pool peaks, top 100, box voting around each peak, per-label NMS
  * at IoU 0.5.
- * With a class-agnostic heatmap, a pixel classifier (softmax over labels from the features at a
- * box's peak) gives each box label probabilities for fusion with the crop classifier.
  */
 import { clip, iou, nms, type Box } from '../boxes.js';
-import { classify, trainClassifier, type ClassificationHead, type ClsSample } from './classification-head.js';
 import type { CropClassifier } from './crop-classifier.js';
 import { CHANNELS, GRID, STRIDE, objectGaussian, type CenternetMaps, type DetectionView, type GridObject, type Letterbox } from './features.js';
 import { Adam, eventLoopTurns, Moments, NormalEquations, rng, shuffle, sigmoid } from './math.js';
@@ -29,11 +26,6 @@ export interface DetectionHead {
    * ['object']) and each found box is named by a classifier of its crop (crop-classifier.ts).
    */
   crop?: CropClassifier;
-  /**
-   * With `crop`: a softmax over the labels from the CenterNet features at each box's peak cell;
-   * its probabilities multiply the crop classifier's (two views of the object that err apart).
-   */
-  pixel?: ClassificationHead;
 }
 
 export const FOCAL_ALPHA = 2;
@@ -208,26 +200,6 @@ export async function trainDetectionHead(
   return { head, epochs: Math.min(epoch, maxEpochs), bestValLoss: best, boxWindows };
 }
 
-/** Softmax over labels from pixel features near object centres (Gaussian >= CENTRAL_GAUSSIAN), at most `perObject` pixels each. */
-export async function trainPixelClassifier(labels: string[], views: DetectionView[], seed: number, perObject = 16): Promise<ClassificationHead> {
-  const rand = rng(seed);
-  const samples: ClsSample[] = [];
-  const turn = eventLoopTurns();
-  for (const v of views) {
-    await turn();
-    const byObject = new Map<GridObject, number[]>();
-    for (const { s, o } of centralSamples(v)) {
-      const own = byObject.get(o);
-      if (own) own.push(s);
-      else byObject.set(o, [s]);
-    }
-    for (const [o, idx] of byObject) {
-      for (const s of shuffle(idx, rand).slice(0, perObject)) samples.push({ x: v.feats.slice(s * CHANNELS, (s + 1) * CHANNELS), y: [o.cls] });
-    }
-  }
-  return trainClassifier(labels, samples, 'softmax', 1e-2, 200);
-}
-
 function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: Float64Array): Float64Array {
   for (let c = 0; c < CHANNELS; c++) into[c] = (f[c]! - head.mean[c]!) / head.std[c]!;
   for (let j = 0; j < 4; j++) into[CHANNELS + j] = Math.log(Math.max(wh[j]!, 1) / STRIDE);
@@ -236,8 +208,8 @@ function boxInput(head: DetectionHead, f: Float32Array, wh: Float32Array, into: 
 }
 
 /**
- * Pixels whose Gaussian target is at least this (its half maximum) train the box regression and
- * the pixel classifier: decoding reads both at heatmap peaks, which sit there. Raccoon (3 splits)
+ * Pixels whose Gaussian target is at least this (its half maximum) train the box regression:
+ * decoding reads it at heatmap peaks, which sit there. Raccoon (3 splits)
  * against 0.3 before: mAP@0.5 0.915 -> 0.928, mAP@0.5:0.95 0.571 -> 0.574.
  */
 export const CENTRAL_GAUSSIAN = 0.5;
@@ -300,8 +272,6 @@ export interface RawDetection {
   score: number;
   /** Ratios of the original image. */
   box: Box;
-  /** With DetectionHead.pixel: label probabilities at the box's peak (flip-averaged). */
-  pixelProbs?: number[];
 }
 
 /** Heatmap (K x GRID*GRID probabilities) of a full feature map. */
@@ -386,14 +356,6 @@ function regressBox(head: DetectionHead, maps: CenternetMaps, cx: number, cy: nu
   return [cx * STRIDE - d[0]!, cy * STRIDE - d[1]!, cx * STRIDE + d[2]!, cy * STRIDE + d[3]!];
 }
 
-function pixelProbs(c: ClassificationHead, maps: CenternetMaps, x: number, y: number, flipped?: CenternetMaps): number[] {
-  const at = (m: CenternetMaps, px: number) => classify(c, m.head.subarray((y * GRID + px) * CHANNELS, (y * GRID + px + 1) * CHANNELS));
-  const p = at(maps, x);
-  if (!flipped) return p;
-  const q = at(flipped, GRID - 1 - x);
-  return p.map((v, k) => (v + q[k]!) / 2);
-}
-
 /**
  * Box voting radius (cells) in decoding. Against the peak's box alone (radius 0), 3 splits:
  * raccoon mAP@0.5:0.95 0.574 -> 0.590 (radius 1: 0.582, 3: 0.589, 4: 0.588); playing cards split 1
@@ -458,9 +420,7 @@ export function decodeDetections(
       height: (y2 - y1) / lb.scaleY / lb.height,
     });
     if (!box) continue;
-    const det: RawDetection = { label: head.labels[pk.cls]!, classIndex: pk.cls, score: pk.score, box };
-    if (head.pixel) det.pixelProbs = pixelProbs(head.pixel, maps, pk.x, pk.y, flipped);
-    found.push(det);
+    found.push({ label: head.labels[pk.cls]!, classIndex: pk.cls, score: pk.score, box });
   }
   return nms(found, options.nmsIou ?? 0.5);
 }
