@@ -115,9 +115,17 @@ export async function boxEmbedding(runtime: ModelRuntime, backbone: Backbone, im
 /** The box and its mirror image. */
 export const UPRIGHT_VIEWS: ViewFrame[] = [{ turn: 0, mirrored: false }, { turn: 0, mirrored: true }];
 
-/** The test views of a found box: as it is, mirrored, and (for a classifier trained turned) turned by TURNS, alternately mirrored. */
-export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, cells: DescriptorCells, turned: boolean): Promise<{ x: Float32Array; frame: ViewFrame }[]> {
-  const frames = [...UPRIGHT_VIEWS, ...(turned ? TURNS.map((turn) => ({ turn, mirrored: turn % 2 === 0 })) : [])];
+/**
+ * The views a found box is named from: as it is and mirrored; for a classifier trained turned, as
+ * it is and turned by each of TURNS, alternately mirrored. (With the mirrored upright view as well,
+ * five views, playing cards scored the same: mAP@0.5 0.870 against 0.870.)
+ */
+export function namingViews(turned: boolean): ViewFrame[] {
+  return turned ? [UPRIGHT_VIEWS[0]!, ...TURNS.map((turn) => ({ turn, mirrored: turn % 2 === 0 }))] : UPRIGHT_VIEWS;
+}
+
+/** The descriptors of a box's views, each with its frame. */
+export async function testViews(runtime: ModelRuntime, backbone: Backbone, img: DecodedImage, box: Box, cells: DescriptorCells, frames: ViewFrame[]): Promise<{ x: Float32Array; frame: ViewFrame }[]> {
   const xs = await boxEmbedding(runtime, backbone, img, box, frames, cells);
   return xs.map((x, k) => ({ x, frame: frames[k]! }));
 }
