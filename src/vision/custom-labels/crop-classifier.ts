@@ -32,7 +32,7 @@
  * the L2 sweep from 0.03 instead of 0.1 0.850 (3 splits 0.824, mAP@0.5:0.95 0.636); shrinkage LDA
  * instead of logistic regression (trainCropClassifier) 0.900 (3 splits 0.839, 0.646); boxes named
  * in a cascade with the refiner, without the pixel classifier (CASCADE in train.ts) 0.889 (3
- * splits 0.870, 0.674).
+ * splits 0.861, 0.657).
  */
 import { cropImage, rotateQuarters, type DecodedImage } from '../../media/image.js';
 import type { ModelRuntime } from '../../runtime/worker-pool.js';
