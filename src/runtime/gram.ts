@@ -1,8 +1,9 @@
 /**
  * The Gram matrix X·Xᵀ of N row vectors (or Xᵀ·X of their columns) by onnxruntime's matrix
  * product (a graph of one Transpose and one MatMul, built here): its SIMD kernels do in a fraction
- * of a second what plain JavaScript loops take seconds for (2,600 rows of 3,320: 9.5 s in JavaScript, 0.6 s here). Used by the
- * shrinkage discriminant (vision/custom-labels/lda.ts); works in worker threads too.
+ * of a second what plain JavaScript loops take seconds for (2,600 rows of 3,320: 9.5 s in
+ * JavaScript, 0.6 s here). Used by the shrinkage discriminant (vision/custom-labels/lda.ts);
+ * works in worker threads too.
  */
 import * as ort from 'onnxruntime-node';
 import { attr, encodeModel } from './convert/onnx-proto.js';
