@@ -249,11 +249,15 @@ describe('Custom Labels crop classifier (synthetic)', () => {
     // Where labels overlap, the fitted temperature is the validation log loss's minimum.
     const noisy = (k: number) => ({ x: Float32Array.from(centres[k]!.map((c) => c + 4 * (rand() - 0.5))), y: [k] });
     const noisyVal = Array.from({ length: 60 }, (_, i) => noisy(i % 3));
-    const overlap = await trainCropClassifier('test-backbone', labels, Array.from({ length: 60 }, (_, i) => noisy(i % 3)), noisyVal, { grid: 0, mid: 0 });
+    const noisyTrain = Array.from({ length: 60 }, (_, i) => noisy(i % 3));
+    const overlap = await trainCropClassifier('test-backbone', labels, noisyTrain, noisyVal, { grid: 0, mid: 0 });
     const t = overlap.classifier.temperature!;
     assert.ok(t > 0 && t !== 1, `temperature ${t}`);
     const loss = (f: number) => logLoss(withTemperature(overlap.classifier, f), noisyVal);
     assert.ok(loss(1) <= loss(1.2) && loss(1) <= loss(1 / 1.2), `validation log loss ${loss(1)} at the fitted temperature, ${loss(1.2)} and ${loss(1 / 1.2)} beside it`);
+    // A validation box of a label no training box has leaves the temperature as it is.
+    const unseen = await trainCropClassifier('test-backbone', [...labels, 'unseen'], noisyTrain, [...noisyVal, { x: noisyVal[0]!.x, y: [3] }], { grid: 0, mid: 0 });
+    assert.ok(Math.abs(unseen.classifier.temperature! / t - 1) < 1e-6, `temperature ${unseen.classifier.temperature} against ${t}`);
     // A stored model is served only when its crop classifier was trained on this Argus's box descriptor.
     assert.equal(c.descriptor, CROP_DESCRIPTOR);
     const detector: DetectionHead = { labels: ['object'], mean: [], std: [], weights: [], bias: [], box: [], crop: c };
